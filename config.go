@@ -1,0 +1,149 @@
+package warren
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+)
+
+// Config configures one Warren node. The zero value is not valid; start from
+// DefaultConfig and override fields. Every field can also be given as a
+// `warren server` flag, a WARREN_* environment variable, or a YAML key.
+type Config struct {
+	// NodeID identifies this node in the cluster and is the Raft replica id
+	// of every shard replica it hosts. 0 means: reuse the id stored in
+	// DataDir, or pick a random one on first start and store it there.
+	NodeID uint64 `yaml:"node_id"`
+	// Name is a human-readable node name shown by `cluster status`.
+	// Default: "node-<NodeID>".
+	Name string `yaml:"name"`
+	// DataDir holds the Raft logs, state machine data and the node id.
+	// Default: "./warren-data".
+	DataDir string `yaml:"data_dir"`
+	// Join lists gossip seeds (host:port) of an existing cluster. Empty means
+	// this node forms a new cluster (or restarts the one in DataDir).
+	Join []string `yaml:"join"`
+
+	// GossipAddr is the memberlist bind address. Default: "127.0.0.1:7946".
+	GossipAddr string `yaml:"gossip_addr"`
+	// RaftAddr is dragonboat's listen and advertised address.
+	// Default: "127.0.0.1:7950".
+	RaftAddr string `yaml:"raft_addr"`
+	// ActorAddr is the protoactor remote (gRPC) address grains are reached
+	// on. Default: "127.0.0.1:7960".
+	ActorAddr string `yaml:"actor_addr"`
+	// ZKAddr is the ZooKeeper protocol listener. Default: "127.0.0.1:2181".
+	ZKAddr string `yaml:"zk_addr"`
+	// KafkaAddr is the Kafka protocol listener. Default: "127.0.0.1:9092".
+	KafkaAddr string `yaml:"kafka_addr"`
+	// HTTPAddr serves the dashboard, /metrics, /healthz, /readyz and /api.
+	// Empty disables HTTP. Default: "127.0.0.1:8080".
+	HTTPAddr string `yaml:"http_addr"`
+
+	// Shards is the number of Raft shards in the cluster, shard 0 being the
+	// meta shard. It is fixed when the cluster forms. Default: 64.
+	Shards int `yaml:"shards"`
+	// Replicas is the number of replicas of each shard (fewer while the
+	// cluster has fewer nodes). Default: 3.
+	Replicas int `yaml:"replicas"`
+	// RTTMillis is the expected round trip between nodes in milliseconds;
+	// Raft heartbeats are 1 RTT and elections 10 RTT. Default: 100.
+	RTTMillis int `yaml:"rtt_ms"`
+	// DeadNodeTimeout is how long a node must be unreachable before the
+	// placement stops counting it and its replicas move elsewhere.
+	// Default: 5m.
+	DeadNodeTimeout time.Duration `yaml:"dead_node_timeout"`
+	// GrainIdleTimeout passivates a grain after this long without a message.
+	// Default: 5m.
+	GrainIdleTimeout time.Duration `yaml:"grain_idle_timeout"`
+	// RequestTimeout bounds a grain request when the caller's context has no
+	// deadline. Default: 5s.
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+
+	// Logger receives the node's logs. Default: slog.Default().
+	Logger *slog.Logger `yaml:"-"`
+}
+
+// DefaultConfig returns the configuration `warren dev` runs with.
+func DefaultConfig() Config {
+	return Config{
+		DataDir:          "./warren-data",
+		GossipAddr:       "127.0.0.1:7946",
+		RaftAddr:         "127.0.0.1:7950",
+		ActorAddr:        "127.0.0.1:7960",
+		ZKAddr:           "127.0.0.1:2181",
+		KafkaAddr:        "127.0.0.1:9092",
+		HTTPAddr:         "127.0.0.1:8080",
+		Shards:           64,
+		Replicas:         3,
+		RTTMillis:        100,
+		DeadNodeTimeout:  5 * time.Minute,
+		GrainIdleTimeout: 5 * time.Minute,
+		RequestTimeout:   5 * time.Second,
+	}
+}
+
+// MaxShards bounds Config.Shards.
+const MaxShards = 4096
+
+// Validate reports every invalid field at once, joined with errors.Join.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	addr := func(field, v string, required bool) {
+		if v == "" {
+			if required {
+				bad(field, "must not be empty")
+			}
+			return
+		}
+		host, port, err := net.SplitHostPort(v)
+		if err != nil {
+			bad(field, "%q is not host:port: %v", v, err)
+			return
+		}
+		if host == "" && (field == "raft_addr" || field == "actor_addr" || field == "gossip_addr") {
+			bad(field, "%q needs a host other nodes can reach", v)
+		}
+		if p, err := net.LookupPort("tcp", port); err != nil || p <= 0 || p > 65535 {
+			bad(field, "%q has an invalid port", v)
+		}
+	}
+	addr("gossip_addr", c.GossipAddr, true)
+	addr("raft_addr", c.RaftAddr, true)
+	addr("actor_addr", c.ActorAddr, true)
+	addr("zk_addr", c.ZKAddr, false)
+	addr("kafka_addr", c.KafkaAddr, false)
+	addr("http_addr", c.HTTPAddr, false)
+	for i, j := range c.Join {
+		if _, _, err := net.SplitHostPort(j); err != nil {
+			bad(fmt.Sprintf("join[%d]", i), "%q is not host:port: %v", j, err)
+		}
+	}
+	if c.Shards < 2 || c.Shards > MaxShards {
+		bad("shards", "%d is outside [2, %d]", c.Shards, MaxShards)
+	}
+	if c.Replicas < 1 || c.Replicas > 7 {
+		bad("replicas", "%d is outside [1, 7]", c.Replicas)
+	}
+	if c.RTTMillis < 1 || c.RTTMillis > 10000 {
+		bad("rtt_ms", "%d is outside [1, 10000]", c.RTTMillis)
+	}
+	if c.DeadNodeTimeout < time.Second {
+		bad("dead_node_timeout", "%v is shorter than 1s", c.DeadNodeTimeout)
+	}
+	if c.GrainIdleTimeout < time.Second {
+		bad("grain_idle_timeout", "%v is shorter than 1s", c.GrainIdleTimeout)
+	}
+	if c.RequestTimeout <= 0 {
+		bad("request_timeout", "%v must be positive", c.RequestTimeout)
+	}
+	return errors.Join(errs...)
+}

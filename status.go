@@ -1,0 +1,45 @@
+package warren
+
+// ClusterStatus is what `warren cluster status` and /api/cluster show: the
+// cluster as seen from one node.
+type ClusterStatus struct {
+	// NodeID is the node that produced this view.
+	NodeID uint64 `json:"node_id"`
+	// PlacementEpoch counts placement changes decided by the meta shard.
+	PlacementEpoch uint64 `json:"placement_epoch"`
+	// Members are the nodes gossip knows, sorted by id.
+	Members []MemberStatus `json:"members"`
+	// Shards are all shards, sorted by id; shard 0 is the meta shard.
+	Shards []ShardStatus `json:"shards"`
+}
+
+// MemberStatus describes one cluster member.
+type MemberStatus struct {
+	NodeID uint64 `json:"node_id"`
+	Name   string `json:"name"`
+	// State is "alive", "suspect", "dead" or "left".
+	State      string `json:"state"`
+	GossipAddr string `json:"gossip_addr"`
+	RaftAddr   string `json:"raft_addr"`
+	ActorAddr  string `json:"actor_addr"`
+	ZKAddr     string `json:"zk_addr,omitempty"`
+	KafkaAddr  string `json:"kafka_addr,omitempty"`
+	HTTPAddr   string `json:"http_addr,omitempty"`
+	// InPlacement is true when the node counts for shard placement.
+	InPlacement bool `json:"in_placement"`
+}
+
+// ShardStatus describes one Raft shard.
+type ShardStatus struct {
+	ShardID uint64 `json:"shard_id"`
+	// Leader is the node id of the shard's leader, 0 when unknown.
+	Leader uint64 `json:"leader"`
+	// Term is the leader's Raft term as last seen, 0 when unknown.
+	Term uint64 `json:"term,omitempty"`
+	// Replicas are the node ids in the shard's Raft membership.
+	Replicas []uint64 `json:"replicas"`
+	// Desired are the node ids placement wants the shard on.
+	Desired []uint64 `json:"desired"`
+	// Local is true when the reporting node hosts a replica.
+	Local bool `json:"local"`
+}
