@@ -1,0 +1,391 @@
+package consensus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/lni/dragonboat/v4"
+	"github.com/lni/dragonboat/v4/config"
+	dblogger "github.com/lni/dragonboat/v4/logger"
+	"github.com/lni/dragonboat/v4/raftio"
+	sm "github.com/lni/dragonboat/v4/statemachine"
+
+	"github.com/warrenhq/warren/consensus/fsm"
+)
+
+// Config configures a Host.
+type Config struct {
+	// NodeID is this node's id; it is the replica id of every local replica.
+	NodeID uint64
+	// Dir holds the Raft log (LogDB) and the state machines' pebble data.
+	Dir string
+	// RaftAddr is where other nodes reach this node's Raft transport.
+	RaftAddr string
+	// RTTMillis is the expected round trip between nodes. Heartbeats are
+	// sent every RTT and elections start after 10-20 RTT of silence.
+	RTTMillis uint64
+	// Machines returns the state machines of one shard, keyed by kind. It is
+	// called once for every replica the host opens.
+	Machines func(shard uint64) map[string]fsm.Machine
+	// OnApply, if set, is told about every applied entry (see ApplyFunc).
+	OnApply ApplyFunc
+	// OnLeader, if set, is told when a local replica learns of a new leader
+	// (leader 0: none). It runs on a dragonboat goroutine and must not block.
+	OnLeader func(shard, leader, term uint64)
+	// SnapshotEntries is how many entries pass between snapshots; the log
+	// before a snapshot is compacted. Default 10000.
+	SnapshotEntries uint64
+	// MaxBatch bounds how many commands share one Raft entry. Default 1024.
+	MaxBatch int
+	// MaxInflight bounds concurrent proposals per shard. Default 16.
+	MaxInflight int
+	// Logger receives the host's logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.SnapshotEntries == 0 {
+		c.SnapshotEntries = 10000
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 1024
+	}
+	if c.MaxInflight <= 0 {
+		c.MaxInflight = 16
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.RTTMillis == 0 {
+		c.RTTMillis = 50
+	}
+}
+
+// maxEntryBytes bounds the encoded size of one batched entry.
+const maxEntryBytes = 8 << 20
+
+// Host runs this node's shard replicas on one dragonboat NodeHost.
+type Host struct {
+	cfg Config
+	nh  *dragonboat.NodeHost
+	log *slog.Logger
+
+	mu struct {
+		sync.Mutex
+		shards map[uint64]*replica
+		closed bool
+	}
+}
+
+// replica is one local shard replica.
+type replica struct {
+	shard uint64
+	sm    *diskSM
+	prop  *proposer
+}
+
+var quietOnce sync.Once
+
+// quietDragonboat lowers dragonboat's process-wide log levels; its logger is
+// a package global, so this is the one place Warren touches it.
+func quietDragonboat() {
+	quietOnce.Do(func() {
+		for _, p := range []string{"config", "dragonboat", "gossip", "logdb", "LogDB", "pebblekv", "raft", "raftpb", "registry", "rsm", "server", "settings", "tan", "transport", "grpc"} {
+			dblogger.GetLogger(p).SetLevel(dblogger.ERROR)
+		}
+	})
+}
+
+// NewHost starts the NodeHost. No replica runs until StartShard.
+func NewHost(cfg Config) (*Host, error) {
+	cfg.setDefaults()
+	if cfg.NodeID == 0 {
+		return nil, errors.New("consensus: NodeID must be > 0")
+	}
+	if cfg.Machines == nil {
+		return nil, errors.New("consensus: Machines is required")
+	}
+	quietDragonboat()
+	h := &Host{cfg: cfg, log: cfg.Logger.With("component", "consensus")}
+	h.mu.shards = make(map[uint64]*replica)
+	logdb := config.GetTinyMemLogDBConfig()
+	logdb.Shards = 4
+	nhc := config.NodeHostConfig{
+		WALDir:            filepath.Join(cfg.Dir, "raft"),
+		NodeHostDir:       filepath.Join(cfg.Dir, "raft"),
+		RTTMillisecond:    cfg.RTTMillis,
+		RaftAddress:       cfg.RaftAddr,
+		RaftEventListener: leaderListener{h: h},
+		Expert: config.ExpertConfig{
+			LogDB: logdb,
+			Engine: config.EngineConfig{
+				ExecShards: 4, CommitShards: 4, ApplyShards: 4, SnapshotShards: 2, CloseShards: 2,
+			},
+		},
+	}
+	nh, err := dragonboat.NewNodeHost(nhc)
+	if err != nil {
+		return nil, fmt.Errorf("consensus: start nodehost: %w", err)
+	}
+	h.nh = nh
+	return h, nil
+}
+
+type leaderListener struct{ h *Host }
+
+func (l leaderListener) LeaderUpdated(info raftio.LeaderInfo) {
+	if f := l.h.cfg.OnLeader; f != nil {
+		f(info.ShardID, info.LeaderID, info.Term)
+	}
+}
+
+// NodeID returns the host's node id.
+func (h *Host) NodeID() uint64 { return h.cfg.NodeID }
+
+func (h *Host) smDir(shard uint64) string {
+	return filepath.Join(h.cfg.Dir, "sm", fmt.Sprintf("shard-%d", shard))
+}
+
+// HasShardData reports whether this node has a persisted replica of shard,
+// that is, whether StartShard would restart it rather than create it.
+func (h *Host) HasShardData(shard uint64) bool {
+	return h.nh.HasNodeInfo(shard, h.cfg.NodeID)
+}
+
+// StartShard starts the local replica of shard. To create a new shard pass
+// its initial members (node id -> raft address) and join=false; to join an
+// existing shard that has added this node, pass nil and join=true; to
+// restart a replica with data on disk, pass nil and false.
+func (h *Host) StartShard(shard uint64, initial map[uint64]string, join bool) error {
+	h.mu.Lock()
+	if h.mu.closed {
+		h.mu.Unlock()
+		return ErrClosed
+	}
+	if _, ok := h.mu.shards[shard]; ok {
+		h.mu.Unlock()
+		return nil
+	}
+	r := &replica{shard: shard}
+	h.mu.shards[shard] = r
+	h.mu.Unlock()
+
+	members := make(map[uint64]dragonboat.Target, len(initial))
+	for id, addr := range initial {
+		members[id] = addr
+	}
+	create := func(shardID, replicaID uint64) sm.IOnDiskStateMachine {
+		d := newDiskSM(shardID, replicaID, h.smDir(shardID), fsm.NewMux(h.cfg.Machines(shardID)), h.cfg.OnApply)
+		r.sm = d
+		return d
+	}
+	rc := config.Config{
+		ReplicaID:          h.cfg.NodeID,
+		ShardID:            shard,
+		CheckQuorum:        true,
+		PreVote:            true,
+		ElectionRTT:        10,
+		HeartbeatRTT:       1,
+		SnapshotEntries:    h.cfg.SnapshotEntries,
+		CompactionOverhead: h.cfg.SnapshotEntries / 2,
+		MaxInMemLogSize:    64 << 20,
+	}
+	if err := h.nh.StartOnDiskReplica(members, join, create, rc); err != nil {
+		h.mu.Lock()
+		delete(h.mu.shards, shard)
+		h.mu.Unlock()
+		if errors.Is(err, dragonboat.ErrShardAlreadyExist) {
+			return nil
+		}
+		return fmt.Errorf("consensus: start shard %d: %w", shard, mapError(err))
+	}
+	r.prop = newProposer(h, shard)
+	h.log.Debug("shard replica started", "shard", shard, "join", join, "initial", len(initial))
+	return nil
+}
+
+// StopShard stops the local replica of shard, keeping its data.
+func (h *Host) StopShard(shard uint64) error {
+	h.mu.Lock()
+	r, ok := h.mu.shards[shard]
+	delete(h.mu.shards, shard)
+	h.mu.Unlock()
+	if !ok {
+		return ErrShardNotFound
+	}
+	if r.prop != nil {
+		r.prop.stop()
+	}
+	return mapError(h.nh.StopShard(shard))
+}
+
+// RemoveShardData stops the local replica of shard if it runs and deletes
+// its Raft log and state machine data. Use it after the replica was removed
+// from the shard's membership.
+func (h *Host) RemoveShardData(ctx context.Context, shard uint64) error {
+	if err := h.StopShard(shard); err != nil && !errors.Is(err, ErrShardNotFound) {
+		return err
+	}
+	if err := h.nh.SyncRemoveData(ctx, shard, h.cfg.NodeID); err != nil {
+		return fmt.Errorf("consensus: remove shard %d data: %w", shard, mapError(err))
+	}
+	return os.RemoveAll(h.smDir(shard))
+}
+
+func (h *Host) replica(shard uint64) (*replica, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.mu.closed {
+		return nil, ErrClosed
+	}
+	r, ok := h.mu.shards[shard]
+	if !ok || r.prop == nil {
+		return nil, ErrShardNotFound
+	}
+	return r, nil
+}
+
+// Propose replicates cmd through shard's Raft log and returns its result
+// once the local replica has applied it. Concurrent proposals to one shard
+// are coalesced into few Raft entries. ctx must carry a deadline.
+func (h *Host) Propose(ctx context.Context, shard uint64, cmd fsm.Command) (fsm.Result, error) {
+	r, err := h.replica(shard)
+	if err != nil {
+		return fsm.Result{}, err
+	}
+	return r.prop.propose(ctx, cmd)
+}
+
+// Read answers an encoded query (fsm.EncodeQuery) against shard. With
+// linearizable it first confirms, through the leader (ReadIndex), that the
+// local replica has applied every write acknowledged before the call, and
+// needs a ctx deadline; otherwise it reads the local replica as it is.
+func (h *Host) Read(ctx context.Context, shard uint64, query []byte, linearizable bool) ([]byte, error) {
+	if _, err := h.replica(shard); err != nil {
+		return nil, err
+	}
+	var (
+		v   interface{}
+		err error
+	)
+	if linearizable {
+		if _, ok := ctx.Deadline(); !ok {
+			return nil, ErrNoDeadline
+		}
+		v, err = h.nh.SyncRead(ctx, shard, query)
+	} else {
+		v, err = h.nh.StaleRead(shard, query)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("consensus: read shard %d: %w", shard, mapError(err))
+	}
+	b, _ := v.([]byte)
+	return b, nil
+}
+
+// AppliedIndex returns the Raft index the local replica of shard has
+// applied, or 0 when it is not hosted here.
+func (h *Host) AppliedIndex(shard uint64) uint64 {
+	r, err := h.replica(shard)
+	if err != nil || r.sm == nil {
+		return 0
+	}
+	return r.sm.applied.Load()
+}
+
+// Leader returns the leader of shard as known to the local replica.
+func (h *Host) Leader(shard uint64) (leader, term uint64, ok bool) {
+	id, t, valid, err := h.nh.GetLeaderID(shard)
+	if err != nil || !valid || id == 0 {
+		return 0, t, false
+	}
+	return id, t, true
+}
+
+// IsLeader reports whether this node leads shard.
+func (h *Host) IsLeader(shard uint64) bool {
+	l, _, ok := h.Leader(shard)
+	return ok && l == h.cfg.NodeID
+}
+
+// ShardInfo describes a local replica.
+type ShardInfo struct {
+	ShardID uint64
+	// Replicas maps node ids to raft addresses in the replica's view of the
+	// shard's membership.
+	Replicas map[uint64]string
+	Leader   uint64
+	Term     uint64
+	IsLeader bool
+	// Pending is true while the replica is still starting or recovering.
+	Pending bool
+}
+
+// LocalShards describes every replica this node runs, sorted by shard.
+func (h *Host) LocalShards() []ShardInfo {
+	info := h.nh.GetNodeHostInfo(dragonboat.NodeHostInfoOption{SkipLogInfo: true})
+	out := make([]ShardInfo, 0, len(info.ShardInfoList))
+	for _, s := range info.ShardInfoList {
+		reps := make(map[uint64]string, len(s.Replicas))
+		for id, a := range s.Replicas {
+			reps[id] = a
+		}
+		out = append(out, ShardInfo{
+			ShardID: s.ShardID, Replicas: reps, Leader: s.LeaderID, Term: s.Term,
+			IsLeader: s.IsLeader, Pending: s.Pending,
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ShardID < out[j].ShardID })
+	return out
+}
+
+// AddReplica adds node (reachable at raftAddr) to shard's membership. The
+// node must then start the replica with StartShard(shard, nil, true).
+func (h *Host) AddReplica(ctx context.Context, shard, node uint64, raftAddr string) error {
+	if err := h.nh.SyncRequestAddReplica(ctx, shard, node, raftAddr, 0); err != nil {
+		return fmt.Errorf("consensus: add node %d to shard %d: %w", node, shard, mapError(err))
+	}
+	return nil
+}
+
+// RemoveReplica removes node from shard's membership.
+func (h *Host) RemoveReplica(ctx context.Context, shard, node uint64) error {
+	if err := h.nh.SyncRequestDeleteReplica(ctx, shard, node, 0); err != nil {
+		return fmt.Errorf("consensus: remove node %d from shard %d: %w", node, shard, mapError(err))
+	}
+	return nil
+}
+
+// TransferLeader asks the local leader of shard to hand leadership to node.
+func (h *Host) TransferLeader(shard, node uint64) error {
+	return mapError(h.nh.RequestLeaderTransfer(shard, node))
+}
+
+// Close stops every replica and the NodeHost. It waits for them.
+func (h *Host) Close() {
+	h.mu.Lock()
+	if h.mu.closed {
+		h.mu.Unlock()
+		return
+	}
+	h.mu.closed = true
+	reps := h.mu.shards
+	h.mu.shards = nil
+	h.mu.Unlock()
+	for _, r := range reps {
+		if r.prop != nil {
+			r.prop.stop()
+		}
+	}
+	h.nh.Close()
+}
+
+// defaultTimeout bounds requests whose context has no deadline.
+const defaultTimeout = 5 * time.Second

@@ -1,0 +1,245 @@
+package consensus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/lni/dragonboat/v4"
+
+	"github.com/warrenhq/warren/consensus/fsm"
+)
+
+// proposer coalesces concurrent proposals to one shard into batched Raft
+// entries. Its run goroutine owns batching; each batch is proposed from its
+// own goroutine, at most MaxInflight at a time, so while entries are being
+// committed new commands pile up into the next, larger batch.
+type proposer struct {
+	h     *Host
+	shard uint64
+	in    chan *pending
+	sem   chan struct{}
+	done  chan struct{}
+	wg    sync.WaitGroup
+	once  sync.Once
+}
+
+type pending struct {
+	ctx   context.Context
+	cmd   fsm.Command
+	size  int
+	reply chan outcome
+}
+
+type outcome struct {
+	res fsm.Result
+	err error
+}
+
+func newProposer(h *Host, shard uint64) *proposer {
+	p := &proposer{
+		h:     h,
+		shard: shard,
+		in:    make(chan *pending, 4*h.cfg.MaxBatch),
+		sem:   make(chan struct{}, h.cfg.MaxInflight),
+		done:  make(chan struct{}),
+	}
+	p.wg.Add(1)
+	go p.run()
+	return p
+}
+
+func (p *proposer) propose(ctx context.Context, cmd fsm.Command) (fsm.Result, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		return fsm.Result{}, ErrNoDeadline
+	}
+	pd := &pending{ctx: ctx, cmd: cmd, size: len(cmd.Op) + len(cmd.Kind) + 64, reply: make(chan outcome, 1)}
+	select {
+	case p.in <- pd:
+	case <-p.done:
+		return fsm.Result{}, ErrClosed
+	case <-ctx.Done():
+		return fsm.Result{}, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+	}
+	select {
+	case o := <-pd.reply:
+		return o.res, o.err
+	case <-ctx.Done():
+		// The command may still be applied; the caller learns only that the
+		// outcome is unknown.
+		return fsm.Result{}, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+	}
+}
+
+// stop ends run and waits for it and every in-flight batch.
+func (p *proposer) stop() {
+	p.once.Do(func() { close(p.done) })
+	p.wg.Wait()
+}
+
+func (p *proposer) run() {
+	defer p.wg.Done()
+	for {
+		var first *pending
+		select {
+		case first = <-p.in:
+		case <-p.done:
+			p.failQueued()
+			return
+		}
+		batch := []*pending{first}
+		size := first.size
+	drain:
+		for len(batch) < p.h.cfg.MaxBatch && size < maxEntryBytes {
+			select {
+			case pd := <-p.in:
+				batch = append(batch, pd)
+				size += pd.size
+			default:
+				break drain
+			}
+		}
+		select {
+		case p.sem <- struct{}{}:
+		case <-p.done:
+			reply(batch, outcome{err: ErrClosed})
+			p.failQueued()
+			return
+		}
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			defer func() { <-p.sem }()
+			p.proposeBatch(batch)
+		}()
+	}
+}
+
+func (p *proposer) failQueued() {
+	for {
+		select {
+		case pd := <-p.in:
+			pd.reply <- outcome{err: ErrClosed}
+		default:
+			return
+		}
+	}
+}
+
+func reply(batch []*pending, o outcome) {
+	for _, pd := range batch {
+		pd.reply <- o
+	}
+}
+
+// proposeBatch proposes one entry carrying every live command of batch and
+// hands each its own result.
+func (p *proposer) proposeBatch(batch []*pending) {
+	live := batch[:0:0]
+	var deadline time.Time
+	for _, pd := range batch {
+		if err := pd.ctx.Err(); err != nil {
+			pd.reply <- outcome{err: fmt.Errorf("%w: %w", ErrTimeout, err)}
+			continue
+		}
+		if d, _ := pd.ctx.Deadline(); d.After(deadline) {
+			deadline = d
+		}
+		live = append(live, pd)
+	}
+	if len(live) == 0 {
+		return
+	}
+	cmds := make([]fsm.Command, len(live))
+	for i, pd := range live {
+		cmds[i] = pd.cmd
+	}
+	data := fsm.EncodeBatch(nil, cmds)
+	nh := p.h.nh
+	backoff := time.Duration(p.h.cfg.RTTMillis) * time.Millisecond
+	for {
+		timeout := time.Until(deadline)
+		if timeout < time.Millisecond {
+			reply(live, outcome{err: ErrTimeout})
+			return
+		}
+		rs, err := nh.Propose(nh.GetNoOPSession(p.shard), data, timeout)
+		if err != nil {
+			err = mapError(err)
+			if retryable(err) && p.sleep(backoff, deadline) {
+				continue
+			}
+			reply(live, outcome{err: fmt.Errorf("consensus: propose to shard %d: %w", p.shard, err)})
+			return
+		}
+		var r dragonboat.RequestResult
+		select {
+		case r = <-rs.ResultC():
+		case <-p.done:
+			reply(live, outcome{err: ErrClosed})
+			return
+		}
+		rs.Release()
+		// Dropped means never committed (no leader yet, or leadership moved
+		// before the entry was appended): safe to propose again.
+		if r.Dropped() && p.sleep(backoff, deadline) {
+			continue
+		}
+		p.deliver(live, r)
+		return
+	}
+}
+
+// retryable reports errors after which a proposal was certainly not
+// committed, so proposing it again cannot apply it twice.
+func retryable(err error) bool {
+	return errors.Is(err, ErrDropped) || errors.Is(err, ErrBusy)
+}
+
+// sleep waits d, or less if the deadline comes first; it reports whether
+// there is time left to try again.
+func (p *proposer) sleep(d time.Duration, deadline time.Time) bool {
+	if time.Until(deadline) <= d {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-p.done:
+		return false
+	}
+}
+
+func (p *proposer) deliver(live []*pending, r dragonboat.RequestResult) {
+	switch {
+	case r.Completed():
+	case r.Timeout():
+		reply(live, outcome{err: ErrTimeout})
+		return
+	case r.Dropped():
+		reply(live, outcome{err: ErrDropped})
+		return
+	case r.Terminated():
+		reply(live, outcome{err: ErrClosed})
+		return
+	default:
+		reply(live, outcome{err: ErrRejected})
+		return
+	}
+	res := r.GetResult()
+	results, err := fsm.DecodeResults(res.Data)
+	if err == nil && len(results) != len(live) {
+		err = fmt.Errorf("consensus: %d results for %d commands", len(results), len(live))
+	}
+	if err != nil {
+		reply(live, outcome{err: err})
+		return
+	}
+	for i, pd := range live {
+		pd.reply <- outcome{res: results[i]}
+	}
+}
