@@ -324,11 +324,15 @@ type ShardInfo struct {
 	Leader   uint64
 	Term     uint64
 	IsLeader bool
-	// Pending is true while the replica is still starting or recovering.
+	// Pending is true while the replica's membership is not known yet
+	// (starting, joining, or no leader to ask).
 	Pending bool
 }
 
 // LocalShards describes every replica this node runs, sorted by shard.
+// dragonboat publishes a replica's membership only after its first
+// membership change, so for a replica that has none yet the membership is
+// read through Raft (bounded by a short timeout).
 func (h *Host) LocalShards() []ShardInfo {
 	info := h.nh.GetNodeHostInfo(dragonboat.NodeHostInfoOption{SkipLogInfo: true})
 	out := make([]ShardInfo, 0, len(info.ShardInfoList))
@@ -337,13 +341,36 @@ func (h *Host) LocalShards() []ShardInfo {
 		for id, a := range s.Replicas {
 			reps[id] = a
 		}
-		out = append(out, ShardInfo{
+		si := ShardInfo{
 			ShardID: s.ShardID, Replicas: reps, Leader: s.LeaderID, Term: s.Term,
-			IsLeader: s.IsLeader, Pending: s.Pending,
-		})
+			IsLeader: s.LeaderID == h.cfg.NodeID,
+		}
+		if len(reps) == 0 && s.LeaderID != 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			if m, err := h.Membership(ctx, s.ShardID); err == nil {
+				si.Replicas = m
+			}
+			cancel()
+		}
+		si.Pending = len(si.Replicas) == 0
+		out = append(out, si)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ShardID < out[j].ShardID })
 	return out
+}
+
+// Membership returns shard's voting members (node id -> raft address),
+// read linearizably through Raft.
+func (h *Host) Membership(ctx context.Context, shard uint64) (map[uint64]string, error) {
+	m, err := h.nh.SyncGetShardMembership(ctx, shard)
+	if err != nil {
+		return nil, fmt.Errorf("consensus: membership of shard %d: %w", shard, mapError(err))
+	}
+	out := make(map[uint64]string, len(m.Nodes))
+	for id, a := range m.Nodes {
+		out[id] = a
+	}
+	return out, nil
 }
 
 // AddReplica adds node (reachable at raftAddr) to shard's membership. The

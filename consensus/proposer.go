@@ -178,7 +178,8 @@ func (p *proposer) proposeBatch(batch []*pending) {
 		select {
 		case r = <-rs.ResultC():
 		case <-p.done:
-			reply(live, outcome{err: ErrClosed})
+			// Proposed but not known to be applied: the outcome is unknown.
+			reply(live, outcome{err: fmt.Errorf("%w: replica stopped with the proposal in flight", ErrTimeout)})
 			return
 		}
 		rs.Release()
@@ -224,7 +225,9 @@ func (p *proposer) deliver(live []*pending, r dragonboat.RequestResult) {
 		reply(live, outcome{err: ErrDropped})
 		return
 	case r.Terminated():
-		reply(live, outcome{err: ErrClosed})
+		// The replica stopped after the entry was proposed; other replicas
+		// may still commit it.
+		reply(live, outcome{err: fmt.Errorf("%w: replica stopped with the proposal in flight", ErrTimeout)})
 		return
 	default:
 		reply(live, outcome{err: ErrRejected})

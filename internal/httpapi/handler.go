@@ -1,0 +1,154 @@
+package httpapi
+
+import (
+	"context"
+	_ "embed" // for the dashboard page
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+
+	"github.com/warrenhq/warren"
+)
+
+// Backend is what the HTTP layer asks of a node. *warren.Node implements it.
+// Both methods are called concurrently from request goroutines and must
+// return promptly once ctx is done.
+type Backend interface {
+	// Status returns the cluster as the node sees it.
+	Status(ctx context.Context) (warren.ClusterStatus, error)
+	// Ready returns nil when the node can serve requests, or an error saying
+	// what is missing.
+	Ready(ctx context.Context) error
+}
+
+var _ Backend = (*warren.Node)(nil)
+
+// Options configures NewHandler. Start from DefaultOptions: the zero value
+// serves pprof to any client.
+type Options struct {
+	// PprofLoopbackOnly refuses /debug/pprof/ with 403 unless the client
+	// connects from a loopback address. Default: true.
+	PprofLoopbackOnly bool
+}
+
+// DefaultOptions returns the options a node runs with.
+func DefaultOptions() Options {
+	return Options{PprofLoopbackOnly: true}
+}
+
+// dashboardHTML is the single-page dashboard served at /.
+//
+//go:embed static/index.html
+var dashboardHTML []byte
+
+// NewHandler returns the node's HTTP routes. metrics serves /metrics (nil:
+// the route answers 404). logger receives request failures (nil: discarded).
+func NewHandler(b Backend, metrics http.Handler, opts Options, logger *slog.Logger) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	h := &handler{backend: b, logger: logger}
+	mux := http.NewServeMux()
+
+	// A method-qualified pattern makes ServeMux answer 405 with an Allow
+	// header for other methods; GET patterns also match HEAD.
+	mux.HandleFunc("GET /{$}", h.dashboard)
+	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.HandleFunc("GET /readyz", h.readyz)
+	mux.HandleFunc("GET /api/cluster", h.cluster)
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
+
+	guard := func(next http.HandlerFunc) http.Handler {
+		if !opts.PprofLoopbackOnly {
+			return next
+		}
+		return loopbackOnly(next)
+	}
+	mux.Handle("GET /debug/pprof/", guard(pprof.Index))
+	mux.Handle("GET /debug/pprof/cmdline", guard(pprof.Cmdline))
+	mux.Handle("GET /debug/pprof/profile", guard(pprof.Profile))
+	mux.Handle("GET /debug/pprof/trace", guard(pprof.Trace))
+	// pprof's symbol endpoint takes addresses in a POST body too.
+	mux.Handle("GET /debug/pprof/symbol", guard(pprof.Symbol))
+	mux.Handle("POST /debug/pprof/symbol", guard(pprof.Symbol))
+	return mux
+}
+
+type handler struct {
+	backend Backend
+	logger  *slog.Logger
+}
+
+func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
+	writeText(w, http.StatusOK, "ok")
+}
+
+func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := h.backend.Ready(r.Context()); err != nil {
+		writeText(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	writeText(w, http.StatusOK, "ready")
+}
+
+func (h *handler) cluster(w http.ResponseWriter, r *http.Request) {
+	st, err := h.backend.Status(r.Context())
+	if err != nil {
+		h.logger.Warn("cluster status failed", "err", err)
+		writeJSON(w, http.StatusInternalServerError, errorBody{Error: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
+	w.Write(dashboardHTML)
+}
+
+// errorBody is the JSON body of every /api/ failure.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeText(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write([]byte(msg + "\n"))
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		code = http.StatusInternalServerError
+		body, _ = json.Marshal(errorBody{Error: "encode response: " + err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(append(body, '\n'))
+}
+
+// loopbackOnly answers 403 to clients whose connection does not come from a
+// loopback address. It looks at the connection only, never at forwarding
+// headers, which any client can set.
+func loopbackOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			writeText(w, http.StatusForbidden, "pprof is served to loopback clients only")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
