@@ -83,3 +83,12 @@ func ParseInt64(b []byte) (int64, error) {
 	}
 	return int64(binary.BigEndian.Uint64(b[:8])), nil
 }
+
+// ActiveGrains returns how many grains of each kind are activated on this
+// node right now.
+func (n *Node) ActiveGrains(ctx context.Context) (map[string]int, error) {
+	if n.closed.Load() {
+		return nil, ErrClosed
+	}
+	return n.rt.ActiveGrains(ctx)
+}

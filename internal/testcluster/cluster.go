@@ -23,6 +23,8 @@ type Options struct {
 	Replicas int
 	// RTTMillis of Raft. Default 20 (elections after 200-400 ms).
 	RTTMillis int
+	// GrainIdleTimeout passivates idle grains. Default: the node default.
+	GrainIdleTimeout time.Duration
 	// LogLevel of the nodes' logs, written to t.Log. Default Warn, or the
 	// level named by $WARREN_TEST_LOG (debug, info, warn, error).
 	LogLevel slog.Level
@@ -91,6 +93,9 @@ func (c *Cluster) Add() *Node {
 	cfg.ActorAddr = FreePort(c.t)
 	cfg.ZKAddr, cfg.KafkaAddr, cfg.HTTPAddr = "", "", ""
 	cfg.Shards, cfg.Replicas, cfg.RTTMillis = c.opts.Shards, c.opts.Replicas, c.opts.RTTMillis
+	if c.opts.GrainIdleTimeout > 0 {
+		cfg.GrainIdleTimeout = c.opts.GrainIdleTimeout
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(tWriter{t: c.t, prefix: fmt.Sprintf("node%d ", idx+1)},
 		&slog.HandlerOptions{Level: c.opts.LogLevel}))
 	if idx > 0 {
