@@ -409,3 +409,11 @@ func writePeers(dir string, peers []string) error {
 	}
 	return os.Rename(tmp, filepath.Join(dir, peersFile))
 }
+
+// ClusterProvider returns a protoactor-go ClusterProvider fed by this node's
+// gossip membership, for SDK users who run protoactor's cluster package on
+// top of Warren (set the actor system's ID to the provider's MemberID before
+// cluster.New). Warren's own grains do not need it.
+func (n *Node) ClusterProvider(kinds ...string) *cluster.ProtoProvider {
+	return cluster.NewProtoProvider(n.members, kinds...)
+}
