@@ -1,5 +1,3 @@
-// Command warren runs a Warren node (`warren dev`, `warren server`) and talks
-// to a running cluster (`warren cluster status`).
 package main
 
 import (

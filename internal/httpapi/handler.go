@@ -68,6 +68,8 @@ func NewHandler(b Backend, metrics http.Handler, opts Options, logger *slog.Logg
 		}
 		return loopbackOnly(next)
 	}
+	// Importing net/http/pprof also registers these on http.DefaultServeMux,
+	// which Warren never serves; only this mux exposes them.
 	mux.Handle("GET /debug/pprof/", guard(pprof.Index))
 	mux.Handle("GET /debug/pprof/cmdline", guard(pprof.Cmdline))
 	mux.Handle("GET /debug/pprof/profile", guard(pprof.Profile))
