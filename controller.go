@@ -28,6 +28,7 @@ type controller struct {
 	peers     []string    // last peers written to the data dir
 	bootstrap atomic.Bool // this node formed the cluster: it initialises meta
 	kickc     chan struct{}
+	transfers map[uint64]time.Time // shard -> last transfer asked; run goroutine only
 	done      chan struct{}
 	wg        sync.WaitGroup
 	once      sync.Once
@@ -38,7 +39,7 @@ type controller struct {
 const reconcileInterval = 500 * time.Millisecond
 
 func newController(n *Node) *controller {
-	return &controller{n: n, kickc: make(chan struct{}, 1), done: make(chan struct{})}
+	return &controller{n: n, kickc: make(chan struct{}, 1), done: make(chan struct{}), transfers: map[uint64]time.Time{}}
 }
 
 func (c *controller) start() {
@@ -225,6 +226,9 @@ func (c *controller) reconcileLed(p cluster.Placement) {
 		want := c.desired(s.ShardID, p)
 		step := placement.Next(current, want, n.cfg.NodeID)
 		if step.Op == placement.None {
+			step = c.balanceStep(s.ShardID, current, want)
+		}
+		if step.Op == placement.None {
 			continue
 		}
 		select {
@@ -234,6 +238,29 @@ func (c *controller) reconcileLed(p cluster.Placement) {
 		}
 		c.apply(s.ShardID, step)
 	}
+}
+
+// balanceStep spreads leadership: once a shard's membership matches
+// placement, its preferred leader is the first of its desired replicas (the
+// highest rendezvous score), so leaders, and with them grain activations
+// and write load, spread evenly over the nodes. Leadership moves there only
+// while that node is alive; Raft hands over once its log has caught up.
+func (c *controller) balanceStep(shard uint64, current, want []uint64) placement.Step {
+	n := c.n
+	if len(want) == 0 || want[0] == n.cfg.NodeID || !slices.Contains(current, want[0]) || len(current) != len(want) {
+		return placement.Step{}
+	}
+	if m, ok := n.members.Member(want[0]); !ok || m.State != cluster.Alive {
+		return placement.Step{}
+	}
+	now := time.Now()
+	// Ask at most once per shard every few seconds, so a preferred node
+	// that cannot take over is not pestered.
+	if last, ok := c.transfers[shard]; ok && now.Sub(last) < 5*time.Second {
+		return placement.Step{}
+	}
+	c.transfers[shard] = now
+	return placement.Step{Op: placement.TransferLeader, Node: want[0]}
 }
 
 func (c *controller) apply(shard uint64, step placement.Step) {
