@@ -122,6 +122,9 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if err := n.startReplicas(fresh); err != nil {
 		return nil, err
 	}
+	if err := n.registerMetrics(); err != nil {
+		return nil, fmt.Errorf("warren: metrics: %w", err)
+	}
 	n.ctl.start()
 	if err := n.waitPlacement(ctx); err != nil {
 		return nil, err

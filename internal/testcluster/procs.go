@@ -48,7 +48,6 @@ const (
 // node (Start, Stop, Kill, Restart, Pause, Resume) run one at a time.
 type Procs struct {
 	t      testing.TB
-	opts   Options
 	bin    string
 	client *http.Client
 	nodes  []*proc // fixed by NewProcs
@@ -106,7 +105,6 @@ func NewProcs(t testing.TB, n int, opts Options) *Procs {
 	dir := t.TempDir() // before Cleanup, so that its removal runs after close
 	p := &Procs{
 		t:      t,
-		opts:   opts,
 		bin:    bin,
 		client: &http.Client{Timeout: procsHTTPTimeout, Transport: &http.Transport{DisableKeepAlives: true}},
 	}
