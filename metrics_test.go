@@ -32,6 +32,7 @@ func TestMetricsShowClusterState(t *testing.T) {
 		`warren_shards{`, `role="leader"`,
 		`warren_placement_epoch`,
 		`warren_grains_active{`, `kind="counter"`,
+		`warren_raft_batch_size_bucket`, `warren_raft_proposals_total{`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -92,6 +92,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Machines:  machines,
 		OnLeader:  n.onLeader,
 		Logger:    n.log,
+		Meter:     n.tel.Meter("github.com/warrenhq/warren/consensus"),
 	})
 	if err != nil {
 		return nil, err

@@ -16,6 +16,9 @@ import (
 	dblogger "github.com/lni/dragonboat/v4/logger"
 	"github.com/lni/dragonboat/v4/raftio"
 	sm "github.com/lni/dragonboat/v4/statemachine"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
 
 	"github.com/warrenhq/warren/consensus/fsm"
 )
@@ -48,6 +51,8 @@ type Config struct {
 	MaxInflight int
 	// Logger receives the host's logs. Default slog.Default().
 	Logger *slog.Logger
+	// Meter records proposal metrics. Default: a no-op meter.
+	Meter metric.Meter
 }
 
 func (c *Config) setDefaults() {
@@ -66,6 +71,39 @@ func (c *Config) setDefaults() {
 	if c.RTTMillis == 0 {
 		c.RTTMillis = 50
 	}
+	if c.Meter == nil {
+		c.Meter = noop.NewMeterProvider().Meter("consensus")
+	}
+}
+
+// instruments are the host's metrics.
+type instruments struct {
+	entries  metric.Int64Counter
+	commands metric.Int64Counter
+	batch    metric.Int64Histogram
+	latency  metric.Float64Histogram
+	leaders  metric.Int64Counter
+}
+
+func newInstruments(m metric.Meter) (instruments, error) {
+	var in instruments
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
+	var err error
+	in.entries, err = m.Int64Counter("warren.raft.proposals", metric.WithDescription("Raft entries proposed (each carries a batch of commands), by shard and outcome."))
+	add(err)
+	in.commands, err = m.Int64Counter("warren.raft.commands", metric.WithDescription("Commands proposed, by shard and outcome."))
+	add(err)
+	in.batch, err = m.Int64Histogram("warren.raft.batch.size", metric.WithDescription("Commands per proposed Raft entry."),
+		metric.WithExplicitBucketBoundaries(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024))
+	add(err)
+	in.latency, err = m.Float64Histogram("warren.raft.proposal.duration", metric.WithUnit("s"),
+		metric.WithDescription("Time from proposing an entry to its local apply."),
+		metric.WithExplicitBucketBoundaries(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+	add(err)
+	in.leaders, err = m.Int64Counter("warren.raft.leader.changes", metric.WithDescription("Leader changes seen by local replicas, by shard."))
+	add(err)
+	return in, errors.Join(errs...)
 }
 
 // maxEntryBytes bounds the encoded size of one batched entry.
@@ -76,6 +114,7 @@ type Host struct {
 	cfg Config
 	nh  *dragonboat.NodeHost
 	log *slog.Logger
+	ins instruments
 
 	mu struct {
 		sync.Mutex
@@ -114,6 +153,11 @@ func NewHost(cfg Config) (*Host, error) {
 	}
 	quietDragonboat()
 	h := &Host{cfg: cfg, log: cfg.Logger.With("component", "consensus")}
+	ins, err := newInstruments(cfg.Meter)
+	if err != nil {
+		return nil, fmt.Errorf("consensus: metrics: %w", err)
+	}
+	h.ins = ins
 	h.mu.shards = make(map[uint64]*replica)
 	logdb := config.GetTinyMemLogDBConfig()
 	logdb.Shards = 4
@@ -141,6 +185,7 @@ func NewHost(cfg Config) (*Host, error) {
 type leaderListener struct{ h *Host }
 
 func (l leaderListener) LeaderUpdated(info raftio.LeaderInfo) {
+	l.h.ins.leaders.Add(context.Background(), 1, metric.WithAttributes(attribute.Int64("shard", int64(info.ShardID))))
 	if f := l.h.cfg.OnLeader; f != nil {
 		f(info.ShardID, info.LeaderID, info.Term)
 	}

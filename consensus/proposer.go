@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/lni/dragonboat/v4"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/warrenhq/warren/consensus/fsm"
 )
@@ -157,6 +159,18 @@ func (p *proposer) proposeBatch(batch []*pending) {
 		cmds[i] = pd.cmd
 	}
 	data := fsm.EncodeBatch(nil, cmds)
+	start := time.Now()
+	outcomeName := "error"
+	defer func() {
+		ctx := context.Background()
+		attrs := metric.WithAttributes(attribute.Int64("shard", int64(p.shard)), attribute.String("outcome", outcomeName))
+		p.h.ins.entries.Add(ctx, 1, attrs)
+		p.h.ins.commands.Add(ctx, int64(len(live)), attrs)
+		p.h.ins.batch.Record(ctx, int64(len(live)))
+		if outcomeName == "ok" {
+			p.h.ins.latency.Record(ctx, time.Since(start).Seconds())
+		}
+	}()
 	nh := p.h.nh
 	backoff := time.Duration(p.h.cfg.RTTMillis) * time.Millisecond
 	for {
@@ -187,6 +201,9 @@ func (p *proposer) proposeBatch(batch []*pending) {
 		// before the entry was appended): safe to propose again.
 		if r.Dropped() && p.sleep(backoff, deadline) {
 			continue
+		}
+		if r.Completed() {
+			outcomeName = "ok"
 		}
 		p.deliver(live, r)
 		return
