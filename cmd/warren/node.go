@@ -152,8 +152,8 @@ type nodeBackend struct {
 }
 
 var (
-	errStarting = errors.New("node is starting")
-	errClosing  = errors.New("node is shutting down")
+	errStarting = fmt.Errorf("node is starting (%w)", httpapi.ErrUnavailable)
+	errClosing  = fmt.Errorf("node is shutting down (%w)", httpapi.ErrUnavailable)
 )
 
 func (b *nodeBackend) Status(ctx context.Context) (warren.ClusterStatus, error) {

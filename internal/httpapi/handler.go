@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"context"
 	_ "embed" // for the dashboard page
 	"encoding/json"
@@ -97,8 +98,16 @@ func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
 	writeText(w, http.StatusOK, "ready")
 }
 
+// ErrUnavailable marks Backend errors that mean "not now" (the node is
+// starting or shutting down): they are answered with 503 and not logged.
+var ErrUnavailable = errors.New("unavailable")
+
 func (h *handler) cluster(w http.ResponseWriter, r *http.Request) {
 	st, err := h.backend.Status(r.Context())
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, warren.ErrClosed) {
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: err.Error()})
+		return
+	}
 	if err != nil {
 		h.logger.Warn("cluster status failed", "err", err)
 		writeJSON(w, http.StatusInternalServerError, errorBody{Error: err.Error()})
