@@ -1,10 +1,10 @@
 package httpapi
 
 import (
-	"errors"
 	"context"
 	_ "embed" // for the dashboard page
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
