@@ -321,10 +321,7 @@ func (h *Host) Read(ctx context.Context, shard uint64, query []byte, linearizabl
 		err error
 	)
 	if linearizable {
-		if _, ok := ctx.Deadline(); !ok {
-			return nil, ErrNoDeadline
-		}
-		v, err = h.nh.SyncRead(ctx, shard, query)
+		v, err = h.linearRead(ctx, shard, query)
 	} else {
 		v, err = h.nh.StaleRead(shard, query)
 	}
@@ -333,6 +330,60 @@ func (h *Host) Read(ctx context.Context, shard uint64, query []byte, linearizabl
 	}
 	b, _ := v.([]byte)
 	return b, nil
+}
+
+// linearRead confirms the read index with the leader and then reads the
+// local replica once it has applied that far. Reads are idempotent, so an
+// attempt that is dropped or times out (a leader change, a lost message) is
+// simply made again until ctx's deadline.
+func (h *Host) linearRead(ctx context.Context, shard uint64, query []byte) (interface{}, error) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return nil, ErrNoDeadline
+	}
+	rtt := time.Duration(h.cfg.RTTMillis) * time.Millisecond
+	perAttempt := max(20*rtt, 500*time.Millisecond)
+	var last error = ErrTimeout
+	for {
+		remaining := time.Until(deadline)
+		if remaining <= time.Millisecond {
+			return nil, last
+		}
+		rs, err := h.nh.ReadIndex(shard, min(perAttempt, remaining))
+		if err != nil {
+			last = mapError(err)
+			if !retryable(last) {
+				return nil, last
+			}
+		} else {
+			var r dragonboat.RequestResult
+			select {
+			case r = <-rs.AppliedC():
+			case <-ctx.Done():
+				return nil, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+			}
+			if r.Completed() {
+				v, err := h.nh.ReadLocalNode(rs, query)
+				rs.Release()
+				return v, mapError(err)
+			}
+			rs.Release()
+			switch {
+			case r.Terminated():
+				return nil, ErrClosed
+			case r.Rejected(), r.Aborted():
+				return nil, ErrRejected
+			}
+			last = ErrTimeout // dropped or timed out: try again
+		}
+		t := time.NewTimer(rtt)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+		}
+	}
 }
 
 // AppliedIndex returns the Raft index the local replica of shard has
