@@ -29,6 +29,8 @@ type controller struct {
 	bootstrap atomic.Bool // this node formed the cluster: it initialises meta
 	kickc     chan struct{}
 	transfers map[uint64]time.Time // shard -> last transfer asked; run goroutine only
+	seenEpoch uint64               // placement epoch last seen, and since when
+	seenSince time.Time
 	done      chan struct{}
 	wg        sync.WaitGroup
 	once      sync.Once
@@ -215,6 +217,7 @@ func (c *controller) startAssigned(p cluster.Placement) {
 // step toward placement.
 func (c *controller) reconcileLed(p cluster.Placement) {
 	n := c.n
+	settled := c.settled(p)
 	for _, s := range n.host.LocalShards() {
 		if !s.IsLeader {
 			continue
@@ -228,7 +231,7 @@ func (c *controller) reconcileLed(p cluster.Placement) {
 		if step.Op == placement.None {
 			step = c.balanceStep(s.ShardID, current, want)
 		}
-		if step.Op == placement.None {
+		if step.Op == placement.None || (step.Op != placement.Add && !settled) {
 			continue
 		}
 		select {
@@ -238,6 +241,33 @@ func (c *controller) reconcileLed(p cluster.Placement) {
 		}
 		c.apply(s.ShardID, step)
 	}
+}
+
+// settleTime is how long a placement must stay unchanged before leaders
+// remove replicas or move leadership because of it.
+const settleTime = 2 * time.Second
+
+// settled reports whether this node's placement can be trusted for steps
+// that take replicas away. A placement learnt by gossip may be older than
+// the one another leader already acted on: acting on it could remove a
+// replica that a newer placement added, and Raft never lets a removed
+// replica back. So removals (and leadership moves) wait until the placement
+// has been stable for settleTime and includes every alive node gossip
+// knows; adds are always safe.
+func (c *controller) settled(p cluster.Placement) bool {
+	now := time.Now()
+	if p.Epoch != c.seenEpoch {
+		c.seenEpoch, c.seenSince = p.Epoch, now
+	}
+	if now.Sub(c.seenSince) < settleTime {
+		return false
+	}
+	for _, m := range c.n.members.Members() {
+		if m.State == cluster.Alive && m.Meta.RaftAddr != "" && !slices.Contains(p.Members, m.Meta.NodeID) {
+			return false
+		}
+	}
+	return true
 }
 
 // balanceStep spreads leadership: once a shard's membership matches
@@ -276,6 +306,11 @@ func (c *controller) apply(shard uint64, step placement.Step) {
 		}
 		err = n.host.AddReplica(ctx, shard, step.Node, m.Meta.RaftAddr)
 	case placement.Remove:
+		// A replica on a node gossip has not told us about yet was added by
+		// a leader that knew a newer placement: leave it alone.
+		if _, ok := n.members.Member(step.Node); !ok {
+			return
+		}
 		err = n.host.RemoveReplica(ctx, shard, step.Node)
 	case placement.TransferLeader:
 		err = n.host.TransferLeader(shard, step.Node)

@@ -139,6 +139,9 @@ func quietDragonboat() {
 		for _, p := range []string{"config", "dragonboat", "gossip", "logdb", "LogDB", "pebblekv", "raft", "raftpb", "registry", "rsm", "server", "settings", "tan", "transport", "grpc"} {
 			dblogger.GetLogger(p).SetLevel(dblogger.ERROR)
 		}
+		// The transport reports every connection a stopping peer resets as
+		// an error; peers come and go by design, so keep only criticals.
+		dblogger.GetLogger("transport").SetLevel(dblogger.CRITICAL)
 	})
 }
 
