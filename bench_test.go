@@ -29,6 +29,7 @@ func BenchmarkGrainRequest(b *testing.B) {
 
 func benchGrain(b *testing.B, method string, writers int) {
 	c := testcluster.New(b, 3, testcluster.Options{Shards: 16, RTTMillis: 50})
+	c.WaitBalanced(30 * time.Second)
 	ctx := context.Background()
 	const grains = 64
 	// Pick, for each grain, a node that does not lead its shard.

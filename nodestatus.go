@@ -30,6 +30,9 @@ func (n *Node) Status(ctx context.Context) (ClusterStatus, error) {
 	}
 	for s := uint64(0); s < uint64(n.cfg.Shards); s++ {
 		ss := ShardStatus{ShardID: s, Desired: n.ctl.desired(s, p)}
+		if len(ss.Desired) > 0 {
+			ss.Preferred = ss.Desired[0]
+		}
 		slices.Sort(ss.Desired)
 		if info, ok := local[s]; ok {
 			ss.Local, ss.Leader, ss.Term = true, info.Leader, info.Term

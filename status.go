@@ -38,8 +38,11 @@ type ShardStatus struct {
 	Term uint64 `json:"term,omitempty"`
 	// Replicas are the node ids in the shard's Raft membership.
 	Replicas []uint64 `json:"replicas"`
-	// Desired are the node ids placement wants the shard on.
+	// Desired are the node ids placement wants the shard on, sorted.
 	Desired []uint64 `json:"desired"`
+	// Preferred is the desired replica leadership settles on (the highest
+	// rendezvous score), 0 when placement is unknown.
+	Preferred uint64 `json:"preferred_leader,omitempty"`
 	// Local is true when the reporting node hosts a replica.
 	Local bool `json:"local"`
 }

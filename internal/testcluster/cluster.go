@@ -182,6 +182,46 @@ func (c *Cluster) WaitReady(d time.Duration) {
 	}, func() string { return fmt.Sprint(last) })
 }
 
+// WaitBalanced waits until every shard is led by its preferred replica
+// (the first of its desired replicas), the state the controller converges
+// to once placement has settled. Benchmarks wait for it so that leadership
+// does not move while they measure.
+func (c *Cluster) WaitBalanced(d time.Duration) {
+	c.t.Helper()
+	var last string
+	WaitFor(c.t, d, "leadership balanced", func() bool {
+		up := c.Up()
+		if len(up) == 0 {
+			return false
+		}
+		st, err := up[0].Status(context.Background())
+		if err != nil {
+			last = err.Error()
+			return false
+		}
+		for _, s := range st.Shards {
+			pref := s.Preferred
+			if pref == 0 {
+				continue
+			}
+			if l := c.LeaderOf(s.ShardID); l < 0 || uint64(l+1) != pref && c.isUp(pref) {
+				last = fmt.Sprintf("shard %d led by node %d, prefers %d", s.ShardID, l+1, pref)
+				return false
+			}
+		}
+		return true
+	}, func() string { return last })
+}
+
+func (c *Cluster) isUp(id uint64) bool {
+	for _, n := range c.Up() {
+		if n.Cfg.NodeID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // LeaderOf returns the index of the running node that leads shard, or -1.
 func (c *Cluster) LeaderOf(shard uint64) int {
 	for _, n := range c.Up() {

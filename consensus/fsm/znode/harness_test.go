@@ -31,12 +31,22 @@ func stampOf(zxid uint64) int64 { return 1_000_000 + 10*int64(zxid) }
 func (h *harness) apply(op Op) (fsm.Result, []WatchEvent) {
 	h.t.Helper()
 	h.zxid++
-	r, evs := h.m.Apply(h.kv, h.zxid, fsm.Command{Kind: Kind, Stamp: stampOf(h.zxid), Op: appendOp(nil, op)})
+	enc := appendOp(nil, op)
+	if raw, ok := op.(opBytes); ok {
+		enc = raw
+	}
+	r, evs := h.m.Apply(h.kv, h.zxid, fsm.Command{Kind: Kind, Stamp: stampOf(h.zxid), Op: enc})
 	if r.Zxid != h.zxid {
 		h.t.Fatalf("result zxid %d, want %d", r.Zxid, h.zxid)
 	}
 	return r, h.decodeEvents(evs)
 }
+
+// opBytes is an Op whose encoding is the bytes themselves, for feeding raw
+// input through the harness.
+type opBytes []byte
+
+func (opBytes) isOp() {}
 
 func (h *harness) decodeEvents(evs []fsm.Event) []WatchEvent {
 	h.t.Helper()

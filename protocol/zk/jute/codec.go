@@ -2,6 +2,57 @@ package jute
 
 import "fmt"
 
+// Every record DecodeRequest and DecodeResponse return.
+var (
+	_ Request = (*CreateRequest)(nil)
+	_ Request = (*Create2Request)(nil)
+	_ Request = (*CreateContainerRequest)(nil)
+	_ Request = (*CreateTTLRequest)(nil)
+	_ Request = (*DeleteRequest)(nil)
+	_ Request = (*ExistsRequest)(nil)
+	_ Request = (*GetDataRequest)(nil)
+	_ Request = (*SetDataRequest)(nil)
+	_ Request = (*GetACLRequest)(nil)
+	_ Request = (*SetACLRequest)(nil)
+	_ Request = (*GetChildrenRequest)(nil)
+	_ Request = (*GetChildren2Request)(nil)
+	_ Request = (*SyncRequest)(nil)
+	_ Request = (*CheckVersionRequest)(nil)
+	_ Request = (*MultiRequest)(nil)
+	_ Request = (*MultiReadRequest)(nil)
+	_ Request = (*ReconfigRequest)(nil)
+	_ Request = (*CheckWatchesRequest)(nil)
+	_ Request = (*RemoveWatchesRequest)(nil)
+	_ Request = (*AuthPacket)(nil)
+	_ Request = (*SetWatches)(nil)
+	_ Request = (*SetWatches2)(nil)
+	_ Request = (*GetSASLRequest)(nil)
+	_ Request = (*GetEphemeralsRequest)(nil)
+	_ Request = (*GetAllChildrenNumberRequest)(nil)
+	_ Request = (*AddWatchRequest)(nil)
+	_ Request = (*PingRequest)(nil)
+	_ Request = (*CloseSessionRequest)(nil)
+	_ Request = (*WhoAmIRequest)(nil)
+
+	_ Record = (*CreateResponse)(nil)
+	_ Record = (*Create2Response)(nil)
+	_ Record = (*ExistsResponse)(nil)
+	_ Record = (*GetDataResponse)(nil)
+	_ Record = (*SetDataResponse)(nil)
+	_ Record = (*GetACLResponse)(nil)
+	_ Record = (*SetACLResponse)(nil)
+	_ Record = (*GetChildrenResponse)(nil)
+	_ Record = (*GetChildren2Response)(nil)
+	_ Record = (*SyncResponse)(nil)
+	_ Record = (*MultiResponse)(nil)
+	_ Record = (*SetSASLResponse)(nil)
+	_ Record = (*GetEphemeralsResponse)(nil)
+	_ Record = (*GetAllChildrenNumberResponse)(nil)
+	_ Record = (*WhoAmIResponse)(nil)
+	_ Record = (*ErrorResponse)(nil)
+	_ Record = (*WatcherEvent)(nil)
+)
+
 // DecodeRequest decodes the body of a request frame, the bytes after hdr
 // (see DecodeRequestHeader), into the record for hdr.Type. It returns an
 // error wrapping ErrUnimplemented for an opcode clients do not send, and one

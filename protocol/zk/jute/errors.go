@@ -26,8 +26,11 @@ var (
 	ErrBadPath = errors.New("jute: invalid path")
 )
 
-// CodeOf returns the ZooKeeper error code a server sends for err, which wraps
-// one of this package's sentinels, and false when err wraps none of them.
+// CodeOf returns the ZooKeeper error code a server sends for err when err
+// wraps one of this package's sentinels: ZMARSHALLINGERROR for ErrMalformed
+// and ErrFrameTooLarge, ZUNIMPLEMENTED for ErrUnimplemented, ZBADARGUMENTS
+// for ErrBadPath, and ZOK for nil. For any other error it returns
+// ZSYSTEMERROR and false.
 func CodeOf(err error) (Code, bool) {
 	switch {
 	case err == nil:

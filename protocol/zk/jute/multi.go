@@ -88,8 +88,9 @@ func decodeOps(d *Decoder, allowed func(OpCode) bool) []Request {
 //
 // When a multi fails, ZooKeeper reports every result as OpError: ZOK for the
 // operations before the failing one, its code for that one, and
-// ZRUNTIMEINCONSISTENCY for those after. A multiRead reports each failed read
-// as OpError and the others normally.
+// ZRUNTIMEINCONSISTENCY for those after; the ReplyHeader still carries ZOK,
+// or clients would not read the results. A multiRead reports each failed
+// read as OpError and the others normally.
 type MultiResult struct {
 	Op       OpCode
 	Err      Code

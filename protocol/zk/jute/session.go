@@ -1,7 +1,11 @@
 package jute
 
 // AuthPacket adds an identity to the session (opcode auth, xid XidAuth),
-// such as scheme "digest" with auth "user:password".
+// such as scheme "digest" with auth "user:password". ZooKeeper answers with
+// the request's xid, zxid 0 and no body, or closes the session with
+// ZAUTHFAILED. Keep the zxid 0: go-zookeeper v1.0.4 re-sends auth on
+// reconnect while reading its last zxid unsynchronised, so a non-zero zxid in
+// the auth reply is a data race in that client.
 type AuthPacket struct {
 	Type   int32 // always 0 in practice
 	Scheme string
