@@ -21,12 +21,12 @@ type MultiOp interface {
 // MaxDataBytes, an unknown Mode, or an invalid Path (a sequential Path may
 // end in "/": the suffix is the whole name) ZBADARGUMENTS; TTL not in
 // (0, MaxTTLMillis] for TTL modes or positive for other modes ZBADARGUMENTS;
-// for ephemeral modes, a Session that cannot be an owner (0, or top byte
-// 0xff, which ZooKeeper reads as a container or TTL mark) ZBADARGUMENTS; ACL
-// empty or invalid ZINVALIDACL; parent missing ZNONODE; no CREATE permission
-// on the parent ZNOAUTH; the suffixed path longer than MaxPathBytes
-// ZBADARGUMENTS; the node exists ZNODEEXISTS; the parent is ephemeral
-// ZNOCHILDRENFOREPHEMERALS.
+// for ephemeral modes, a Session that cannot be an owner (0, ContainerOwner,
+// or a top byte of 0xff, which ZooKeeper reads as a TTL mark) ZBADARGUMENTS;
+// ACL empty or invalid ZINVALIDACL; parent missing ZNONODE; no CREATE
+// permission on the parent ZNOAUTH; the suffixed path longer than
+// MaxPathBytes ZBADARGUMENTS; the node exists ZNODEEXISTS; the parent is
+// ephemeral ZNOCHILDRENFOREPHEMERALS.
 type Create struct {
 	Path string
 	Data []byte
