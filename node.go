@@ -24,7 +24,9 @@ import (
 	"github.com/warrenhq/warren/consensus/fsm"
 	"github.com/warrenhq/warren/consensus/fsm/meta"
 	"github.com/warrenhq/warren/consensus/fsm/state"
+	"github.com/warrenhq/warren/consensus/fsm/znode"
 	"github.com/warrenhq/warren/grains/builtin"
+	"github.com/warrenhq/warren/grains/coord"
 	"github.com/warrenhq/warren/observability"
 )
 
@@ -120,6 +122,9 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if err := builtin.Register(n.rt); err != nil {
 		return nil, err
 	}
+	if err := coord.Register(n.rt); err != nil {
+		return nil, err
+	}
 	if err := n.startReplicas(fresh); err != nil {
 		return nil, err
 	}
@@ -140,7 +145,7 @@ func machines(shard uint64) map[string]fsm.Machine {
 	if shard == MetaShard {
 		return map[string]fsm.Machine{meta.Kind: meta.New()}
 	}
-	return map[string]fsm.Machine{state.Kind: state.New()}
+	return map[string]fsm.Machine{state.Kind: state.New(), znode.Kind: znode.New(znode.DefaultLimits())}
 }
 
 func (n *Node) clusterConfig(seeds []string) cluster.Config {

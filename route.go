@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 
 	"github.com/warrenhq/warren/consensus/placement"
+	"github.com/warrenhq/warren/grains/coord"
 )
 
 // MetaShard is the shard holding cluster metadata: members, placement and
@@ -14,7 +15,13 @@ const MetaShard = 0
 type router struct{ n *Node }
 
 // ShardOf hashes a grain to one of the data shards 1..Shards-1.
+// The coordination grain's id is its shard number.
 func (r router) ShardOf(kind, id string) uint64 {
+	if kind == coord.Kind {
+		if s, ok := coord.ShardOfID(id); ok && s > 0 && s < uint64(r.n.cfg.Shards) {
+			return s
+		}
+	}
 	return ShardOf(kind, id, r.n.cfg.Shards)
 }
 

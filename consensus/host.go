@@ -254,7 +254,10 @@ func (h *Host) StartShard(shard uint64, initial map[uint64]string, join bool) er
 		}
 		return fmt.Errorf("consensus: start shard %d: %w", shard, mapError(err))
 	}
-	r.prop = newProposer(h, shard)
+	prop := newProposer(h, shard)
+	h.mu.Lock()
+	r.prop = prop
+	h.mu.Unlock()
 	h.log.Debug("shard replica started", "shard", shard, "join", join, "initial", len(initial))
 	return nil
 }
@@ -397,6 +400,29 @@ func (h *Host) AppliedIndex(shard uint64) uint64 {
 		return 0
 	}
 	return r.sm.applied.Load()
+}
+
+// WaitApplied blocks until the local replica of shard has applied index
+// (see fsm.Result.Index), or ctx ends.
+func (h *Host) WaitApplied(ctx context.Context, shard, index uint64) error {
+	r, err := h.replica(shard)
+	if err != nil {
+		return err
+	}
+	for {
+		if r.sm == nil {
+			return ErrShardNotFound
+		}
+		applied, ch := r.sm.appliedWait()
+		if applied >= index {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: shard %d applied %d, waiting for %d: %w", ErrTimeout, shard, applied, index, ctx.Err())
+		}
+	}
 }
 
 // Leader returns the leader of shard as known to the local replica.

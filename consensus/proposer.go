@@ -260,6 +260,7 @@ func (p *proposer) deliver(live []*pending, r dragonboat.RequestResult) {
 		return
 	}
 	for i, pd := range live {
+		results[i].Index = res.Value
 		pd.reply <- outcome{res: results[i]}
 	}
 }

@@ -44,6 +44,10 @@ type diskSM struct {
 	onApply ApplyFunc
 
 	applied atomic.Uint64
+	// appliedC is closed and replaced whenever applied moves, waking
+	// WaitApplied callers.
+	appliedMu sync.Mutex
+	appliedC  chan struct{}
 
 	mu struct {
 		sync.RWMutex
@@ -55,7 +59,23 @@ type diskSM struct {
 var _ sm.IOnDiskStateMachine = (*diskSM)(nil)
 
 func newDiskSM(shard, replica uint64, dir string, mux *fsm.Mux, onApply ApplyFunc) *diskSM {
-	return &diskSM{shard: shard, replica: replica, dir: dir, mux: mux, onApply: onApply}
+	return &diskSM{shard: shard, replica: replica, dir: dir, mux: mux, onApply: onApply, appliedC: make(chan struct{})}
+}
+
+func (s *diskSM) setApplied(idx uint64) {
+	s.applied.Store(idx)
+	s.appliedMu.Lock()
+	close(s.appliedC)
+	s.appliedC = make(chan struct{})
+	s.appliedMu.Unlock()
+}
+
+// appliedWait returns the applied index and a channel closed when it next
+// moves.
+func (s *diskSM) appliedWait() (uint64, <-chan struct{}) {
+	s.appliedMu.Lock()
+	defer s.appliedMu.Unlock()
+	return s.applied.Load(), s.appliedC
 }
 
 // Open opens (or creates) the shard's pebble database and returns the index
@@ -130,7 +150,7 @@ func (s *diskSM) Update(entries []sm.Entry) ([]sm.Entry, error) {
 			continue
 		}
 		rs, evs := s.mux.ApplyBatch(kv, cmds)
-		e.Result = sm.Result{Value: uint64(len(rs)), Data: fsm.EncodeResults(nil, rs)}
+		e.Result = sm.Result{Value: e.Index, Data: fsm.EncodeResults(nil, rs)}
 		done = append(done, applied{index: e.Index, results: rs, events: evs})
 	}
 	last := entries[len(entries)-1].Index
@@ -140,7 +160,7 @@ func (s *diskSM) Update(entries []sm.Entry) ([]sm.Entry, error) {
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return nil, fmt.Errorf("consensus: shard %d: commit: %w", s.shard, err)
 	}
-	s.applied.Store(last)
+	s.setApplied(last)
 	if s.onApply != nil {
 		for _, a := range done {
 			s.onApply(s.shard, a.index, a.results, a.events)
@@ -253,7 +273,7 @@ func (s *diskSM) RecoverFromSnapshot(r io.Reader, stopc <-chan struct{}) error {
 		old.Close()
 	}
 	os.RemoveAll(filepath.Join(s.dir, oldName))
-	s.applied.Store(readApplied(pebbleReader{g: db}))
+	s.setApplied(readApplied(pebbleReader{g: db}))
 	return nil
 }
 

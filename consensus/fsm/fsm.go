@@ -62,6 +62,10 @@ type Result struct {
 	// Data is the kind-specific encoded result (or an error message when
 	// Code is not OK and the kind says so).
 	Data []byte
+	// Index is the Raft log index of the entry that carried the command.
+	// Machines leave it zero; the consensus layer fills it in for the
+	// proposer, who can then wait for a replica to apply that far.
+	Index uint64
 }
 
 // Event is something a command did that readers outside the state machine
