@@ -65,6 +65,12 @@ type Config struct {
 	// deadline. Default: 5s.
 	RequestTimeout time.Duration `yaml:"request_timeout"`
 
+	// SessionMinTimeout and SessionMaxTimeout bound the session timeouts
+	// clients may negotiate (ZooKeeper's minSessionTimeout and
+	// maxSessionTimeout). Defaults: 4s and 40s.
+	SessionMinTimeout time.Duration `yaml:"session_min_timeout"`
+	SessionMaxTimeout time.Duration `yaml:"session_max_timeout"`
+
 	// Logger receives the node's logs. Default: slog.Default().
 	Logger *slog.Logger `yaml:"-"`
 	// Telemetry receives the node's metrics. A caller that sets it owns it:
@@ -89,6 +95,9 @@ func DefaultConfig() Config {
 		DeadNodeTimeout:  5 * time.Minute,
 		GrainIdleTimeout: 5 * time.Minute,
 		RequestTimeout:   5 * time.Second,
+
+		SessionMinTimeout: 4 * time.Second,
+		SessionMaxTimeout: 40 * time.Second,
 	}
 }
 
@@ -148,6 +157,12 @@ func (c Config) Validate() error {
 	}
 	if c.GrainIdleTimeout < time.Second {
 		bad("grain_idle_timeout", "%v is shorter than 1s", c.GrainIdleTimeout)
+	}
+	if c.SessionMinTimeout < 100*time.Millisecond {
+		bad("session_min_timeout", "%v is shorter than 100ms", c.SessionMinTimeout)
+	}
+	if c.SessionMaxTimeout < c.SessionMinTimeout {
+		bad("session_max_timeout", "%v is shorter than session_min_timeout %v", c.SessionMaxTimeout, c.SessionMinTimeout)
 	}
 	if c.RequestTimeout <= 0 {
 		bad("request_timeout", "%v must be positive", c.RequestTimeout)

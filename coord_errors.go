@@ -48,6 +48,11 @@ var (
 	ErrRuntimeInconsistency    = &ZKError{Code: znode.ZRUNTIMEINCONSISTENCY}
 	ErrSystem                  = &ZKError{Code: znode.ZSYSTEMERROR}
 	ErrMarshalling             = &ZKError{Code: znode.ZMARSHALLINGERROR}
+	// ErrSessionExpired: the session is closed or has expired; its
+	// ephemerals are gone. Open a new session.
+	ErrSessionExpired = &ZKError{Code: znode.ZSESSIONEXPIRED}
+	// ErrAuthFailed: a session was re-attached with a wrong password.
+	ErrAuthFailed = &ZKError{Code: -115}
 
 	// ErrCrossNamespace: a Multi touched more than one namespace (first
 	// path segment). Each namespace has its own Raft log, so Warren does
@@ -69,6 +74,8 @@ var zkErrorNames = map[int32]string{
 	znode.ZRUNTIMEINCONSISTENCY:    "runtime inconsistency",
 	znode.ZSYSTEMERROR:             "system error",
 	znode.ZMARSHALLINGERROR:        "marshalling error",
+	znode.ZSESSIONEXPIRED:          "session expired",
+	-115:                           "authentication failed",
 }
 
 func zkErr(code int32, path string) error {

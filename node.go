@@ -33,14 +33,15 @@ import (
 // Node is one running Warren cluster member inside this process. It is safe
 // for concurrent use.
 type Node struct {
-	cfg     Config
-	log     *slog.Logger
-	tel     *observability.Telemetry
-	ownTel  bool
-	host    *consensus.Host
-	members *cluster.Membership
-	rt      *actors.Runtime
-	ctl     *controller
+	cfg      Config
+	log      *slog.Logger
+	tel      *observability.Telemetry
+	ownTel   bool
+	host     *consensus.Host
+	members  *cluster.Membership
+	rt       *actors.Runtime
+	ctl      *controller
+	sessions *sessionManager
 	// rtReady publishes rt to dragonboat's goroutines (onLeader).
 	rtReady atomic.Pointer[actors.Runtime]
 
@@ -125,6 +126,11 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	if err := coord.Register(n.rt); err != nil {
 		return nil, err
 	}
+	if err := n.rt.Register(sessionKind, func(string, string) actors.Grain { return sessionGrain{n: n} }); err != nil {
+		return nil, err
+	}
+	n.sessions = newSessionManager(n)
+	n.sessions.start()
 	if err := n.startReplicas(fresh); err != nil {
 		return nil, err
 	}
@@ -279,6 +285,9 @@ func (n *Node) shutdown(ctx context.Context, graceful bool) error {
 	n.closed.Store(true)
 	if n.ctl != nil {
 		n.ctl.stop()
+	}
+	if n.sessions != nil {
+		n.sessions.stop()
 	}
 	if graceful && n.host != nil {
 		n.handOffLeadership(ctx)

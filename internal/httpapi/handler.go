@@ -13,18 +13,20 @@ import (
 	"github.com/warrenhq/warren"
 )
 
-// Backend is what the HTTP layer asks of a node. *warren.Node implements it.
-// Both methods are called concurrently from request goroutines and must
-// return promptly once ctx is done.
+// Backend is what the HTTP layer asks of a node; cmd/warren adapts a
+// *warren.Node to it. Its methods are called concurrently from request
+// goroutines and must return promptly once ctx is done.
 type Backend interface {
 	// Status returns the cluster as the node sees it.
 	Status(ctx context.Context) (warren.ClusterStatus, error)
 	// Ready returns nil when the node can serve requests, or an error saying
 	// what is missing.
 	Ready(ctx context.Context) error
+	// Coord returns the coordination client the /api/zk routes share (a
+	// *warren.Coord), or an error wrapping ErrUnavailable while the node
+	// cannot serve.
+	Coord() (ZK, error)
 }
-
-var _ Backend = (*warren.Node)(nil)
 
 // Options configures NewHandler. Start from DefaultOptions: the zero value
 // serves pprof to any client.
@@ -59,6 +61,7 @@ func NewHandler(b Backend, metrics http.Handler, opts Options, logger *slog.Logg
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
 	mux.HandleFunc("GET /api/cluster", h.cluster)
+	registerZK(mux, h)
 	if metrics != nil {
 		mux.Handle("GET /metrics", metrics)
 	}

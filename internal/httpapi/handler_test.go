@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ type fakeBackend struct {
 	status    warren.ClusterStatus
 	statusErr error
 	readyErr  error
+	zk        ZK // nil: Coord answers ErrUnavailable
 }
 
 func (f *fakeBackend) Status(context.Context) (warren.ClusterStatus, error) {
@@ -25,6 +27,13 @@ func (f *fakeBackend) Status(context.Context) (warren.ClusterStatus, error) {
 }
 
 func (f *fakeBackend) Ready(context.Context) error { return f.readyErr }
+
+func (f *fakeBackend) Coord() (ZK, error) {
+	if f.zk == nil {
+		return nil, fmt.Errorf("no coordination client (%w)", ErrUnavailable)
+	}
+	return f.zk, nil
+}
 
 var sampleStatus = warren.ClusterStatus{
 	NodeID:         1,

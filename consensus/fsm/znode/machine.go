@@ -1,6 +1,7 @@
 package znode
 
 import (
+	"encoding/binary"
 	"github.com/warrenhq/warren/consensus/fsm"
 )
 
@@ -73,7 +74,11 @@ func (t *txn) applyAtomic(kv fsm.KV, op Op) fsm.Result {
 	case Multi:
 		return t.multi(o)
 	case CloseSession:
-		return t.removeAll(scanSuffixes(kv, ephPrefix(o.Session)))
+		r := t.removeAll(scanSuffixes(kv, ephPrefix(o.Session)))
+		if r.Code == fsm.OK {
+			t.w.Set(goneKey(o.Session), binary.BigEndian.AppendUint64(nil, uint64(t.time)))
+		}
+		return r
 	case Expire:
 		paths, code := t.expired(scanSuffixes(kv, expKey("")), o.Now)
 		if code != ZOK {

@@ -33,6 +33,7 @@ type mnode struct {
 type model struct {
 	lim   Limits
 	nodes map[string]*mnode
+	gone  map[int64]bool // sessions closed: their ephemeral creates fail
 }
 
 // outcome is what the model expects from one operation.
@@ -47,11 +48,14 @@ type outcome struct {
 
 func newModel(lim Limits) *model {
 	root := &mnode{acl: []ACL{{Perms: 31, Scheme: "world", ID: "anyone"}}, kids: map[string]bool{}, kind: 'p'}
-	return &model{lim: lim, nodes: map[string]*mnode{"/": root}}
+	return &model{lim: lim, nodes: map[string]*mnode{"/": root}, gone: map[int64]bool{}}
 }
 
 func (m *model) clone() *model {
-	c := &model{lim: m.lim, nodes: make(map[string]*mnode, len(m.nodes))}
+	c := &model{lim: m.lim, nodes: make(map[string]*mnode, len(m.nodes)), gone: make(map[int64]bool, len(m.gone))}
+	for k, v := range m.gone {
+		c.gone[k] = v
+	}
 	for p, n := range m.nodes {
 		cp := *n
 		cp.kids = maps.Clone(n.kids)
@@ -209,7 +213,11 @@ func (m *model) apply(op Op, z, now int64) outcome {
 				dead = append(dead, p)
 			}
 		}
-		return m.dropAll(dead, z)
+		out := m.dropAll(dead, z)
+		if out.err == ZOK {
+			m.gone[o.Session] = true
+		}
+		return out
 	case Expire:
 		return m.expire(o.Now, z)
 	}
@@ -284,6 +292,9 @@ func (m *model) createArgsOK(c Create) bool {
 func (m *model) create(c Create, z, now int64, evs *[]WatchEvent) (OpResult, int32) {
 	if !m.createArgsOK(c) {
 		return OpResult{}, ZBADARGUMENTS
+	}
+	if (c.Mode == 1 || c.Mode == 3) && m.gone[c.Session] {
+		return OpResult{}, ZSESSIONEXPIRED
 	}
 	acl, ok := mFixACL(c.ACL, c.Auth)
 	if !ok {

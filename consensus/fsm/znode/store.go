@@ -21,6 +21,7 @@ const (
 	spaceData byte = 'd' // d path: data, absent when empty
 	spaceEph  byte = 'e' // e session(8, big-endian) path: ephemerals by owner
 	spaceExp  byte = 'x' // x path: containers and TTL nodes
+	spaceGone byte = 's' // s session(8): sessions closed in this shard
 )
 
 func spaceKey(space byte, extra int) []byte {
@@ -62,6 +63,13 @@ func dataKey(path string) []byte { return append(spaceKey(spaceData, len(path)),
 
 func ephPrefix(session int64) []byte {
 	return binary.BigEndian.AppendUint64(spaceKey(spaceEph, 8), uint64(session))
+}
+
+// goneKey marks a session as closed in this shard: a later ephemeral
+// create by it (one that raced with the close) is refused, so no ephemeral
+// outlives its session.
+func goneKey(session int64) []byte {
+	return binary.BigEndian.AppendUint64(spaceKey(spaceGone, 8), uint64(session))
 }
 
 func ephKey(session int64, path string) []byte { return append(ephPrefix(session), path...) }

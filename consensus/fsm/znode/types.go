@@ -30,6 +30,7 @@ const (
 	ZNOCHILDRENFOREPHEMERALS int32 = -108
 	ZNODEEXISTS              int32 = -110
 	ZNOTEMPTY                int32 = -111
+	ZSESSIONEXPIRED          int32 = -112
 	ZINVALIDACL              int32 = -114
 )
 

@@ -64,6 +64,11 @@ func (t *txn) create(c Create) (OpResult, int32) {
 	if code := t.checkCreate(c); code != ZOK {
 		return OpResult{}, code
 	}
+	if c.Mode.IsEphemeral() {
+		if _, gone := t.w.Get(goneKey(c.Session)); gone {
+			return OpResult{}, ZSESSIONEXPIRED
+		}
+	}
 	acl, ok := fixupACL(c.ACL, c.Auth)
 	if !ok {
 		return OpResult{}, ZINVALIDACL

@@ -1,0 +1,152 @@
+package warren_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/warrenhq/warren"
+	"github.com/warrenhq/warren/internal/testcluster"
+)
+
+func TestSessionEphemerals(t *testing.T) {
+	c := testcluster.New(t, 3, testcluster.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	admin := c.N(1).Coord()
+	for _, p := range []string{"/svc", "/locks"} {
+		if _, _, err := admin.Create(ctx, p, nil, warren.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sess, err := c.N(0).Coord().NewSession(ctx, 4*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.Timeout() != 4*time.Second {
+		t.Fatalf("negotiated timeout %v", sess.Timeout())
+	}
+	sc := sess.Coord()
+	if _, _, err := sc.Create(ctx, "/svc/a", []byte("x"), warren.CreateOptions{Mode: warren.ModeEphemeral}); err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := sc.Create(ctx, "/locks/lock-", nil, warren.CreateOptions{Mode: warren.ModeEphemeralSequential})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Sync(ctx, "/svc"); err != nil {
+		t.Fatal(err)
+	}
+	st, ok, err := admin.Exists(ctx, "/svc/a")
+	if err != nil || !ok || st.EphemeralOwner != sess.ID() {
+		t.Fatalf("ephemeral seen from node 2: %v %+v %v", ok, st, err)
+	}
+	if _, _, err := sc.Create(ctx, "/svc/a/child", nil, warren.CreateOptions{}); !errors.Is(err, warren.ErrNoChildrenForEphemerals) {
+		t.Fatalf("child of ephemeral: %v", err)
+	}
+	// Re-attach from another node with the password; a wrong one fails.
+	if _, err := c.N(2).Coord().AttachSession(ctx, sess.ID(), []byte("wrong")); !errors.Is(err, warren.ErrAuthFailed) {
+		t.Fatalf("attach with a wrong password: %v", err)
+	}
+	again, err := c.N(2).Coord().AttachSession(ctx, sess.ID(), sess.Password())
+	if err != nil || again.Timeout() != sess.Timeout() {
+		t.Fatalf("re-attach: %v", err)
+	}
+	again.Abandon()
+	// Closing deletes the ephemerals at once, in both namespaces.
+	if err := sess.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/svc/a", p} {
+		if err := admin.Sync(ctx, path); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, err := admin.Exists(ctx, path); ok || err != nil {
+			t.Fatalf("%s after close: exists=%v err=%v", path, ok, err)
+		}
+	}
+	// A closed session can create no more ephemerals.
+	if _, _, err := sc.Create(ctx, "/svc/late", nil, warren.CreateOptions{Mode: warren.ModeEphemeral}); !errors.Is(err, warren.ErrSessionExpired) {
+		t.Fatalf("ephemeral after close: %v", err)
+	}
+}
+
+// TestSessionExpiresAfterTimeoutNotBefore abandons a session (no more
+// heartbeats): its ephemeral stays until the timeout, then goes; and a
+// session whose heartbeats continue survives the kill of the node leading
+// its shard.
+func TestSessionExpiresAfterTimeoutNotBefore(t *testing.T) {
+	c := testcluster.New(t, 3, testcluster.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	admin := c.N(2).Coord()
+	if _, _, err := admin.Create(ctx, "/e", nil, warren.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 4 * time.Second
+	lost, err := c.N(0).Coord().NewSession(ctx, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// kept: a session whose shard is led by node 1, so that killing node 1
+	// later leaves its client (node 2) and the admin (node 3) running.
+	var kept *warren.Session
+	for i := 0; kept == nil; i++ {
+		if i == 30 {
+			t.Fatal("no session landed on a shard led by node 1")
+		}
+		s, err := c.N(1).Coord().NewSession(ctx, timeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.LeaderOf(c.N(1).SessionShard(s.ID())) == 0 {
+			kept = s
+		} else if err := s.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for path, s := range map[string]*warren.Session{"/e/lost": lost, "/e/kept": kept} {
+		if _, _, err := s.Coord().Create(ctx, path, nil, warren.CreateOptions{Mode: warren.ModeEphemeral}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lost.Abandon()
+	abandoned := time.Now()
+	exists := func(path string) bool {
+		if err := admin.Sync(ctx, path); err != nil {
+			t.Fatal(err)
+		}
+		_, ok, err := admin.Exists(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	// Not before: still there shortly before the timeout.
+	for time.Since(abandoned) < timeout-time.Second {
+		if !exists("/e/lost") {
+			t.Fatalf("ephemeral gone %v after its session went quiet (timeout %v)", time.Since(abandoned), timeout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	testcluster.WaitFor(t, timeout+3*time.Second, "abandoned session's ephemeral to go", func() bool { return !exists("/e/lost") })
+	t.Logf("ephemeral deleted %v after heartbeats stopped", time.Since(abandoned))
+
+	// Kill node 1, the leader of the kept session's shard: heartbeats move
+	// to the new leader, which gives the session a full timeout, and the
+	// ephemeral stays.
+	c.Kill(0)
+	deadline := time.Now().Add(2 * timeout)
+	for time.Now().Before(deadline) {
+		if !exists("/e/kept") {
+			t.Fatal("a live session's ephemeral vanished after a node was killed")
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	select {
+	case <-kept.Expired():
+		t.Fatal("kept session expired")
+	default:
+	}
+}

@@ -1,0 +1,453 @@
+package warren
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/warrenhq/warren/actors"
+	"github.com/warrenhq/warren/consensus/fsm"
+	"github.com/warrenhq/warren/consensus/fsm/state"
+	"github.com/warrenhq/warren/consensus/fsm/znode"
+)
+
+// Sessions, as in ZooKeeper: a client opens a session with a timeout, keeps
+// it alive with heartbeats, and owns ephemeral znodes that vanish when the
+// session closes or expires.
+//
+// Each session is a grain (kind sessionKind, id = the session id) on the
+// shard its id hashes to. Its record (timeout, password, closing flag) is in
+// that shard's state machine under the state grain sessionsGrain, so the
+// shard's leader can list every session of the shard. Expiry is decided
+// only by that leader: the node's sessionManager tracks the last heartbeat
+// of the sessions of the shards it leads, and when one goes quiet for its
+// timeout it marks the record closing, deletes the session's ephemerals in
+// every data shard (CloseSession, which also makes a racing ephemeral
+// create fail), and deletes the record. A new leader gives every session a
+// full timeout from the moment it takes over, as ZooKeeper's does, and
+// finishes closings it finds half done.
+
+const (
+	sessionKind   = "zk.session"
+	sessionsGrain = "zk.sessions"
+	// zkGrainCodeBase offsets ZooKeeper error numbers carried as grain
+	// error codes: code = base - zkErr.
+	zkGrainCodeBase = 1000
+)
+
+func zkGrainError(code int32, msg string) error {
+	return &actors.GrainError{Code: uint32(zkGrainCodeBase - int64(code)), Message: msg}
+}
+
+// asZKError turns a grain error carrying a ZooKeeper number back into a
+// *ZKError; other errors pass through.
+func asZKError(err error) error {
+	var ge *actors.GrainError
+	if errors.As(err, &ge) && ge.Code > zkGrainCodeBase {
+		return &ZKError{Code: int32(zkGrainCodeBase - int64(ge.Code))}
+	}
+	return err
+}
+
+// sessionRecord is what the state machine keeps of a session.
+type sessionRecord struct {
+	timeout  time.Duration
+	password []byte
+	closing  bool
+}
+
+func (r sessionRecord) encode() []byte {
+	b := binary.BigEndian.AppendUint64(nil, uint64(r.timeout.Milliseconds()))
+	if r.closing {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	return append(b, r.password...)
+}
+
+func decodeSessionRecord(b []byte) (sessionRecord, error) {
+	if len(b) < 9 {
+		return sessionRecord{}, errors.New("warren: corrupt session record")
+	}
+	return sessionRecord{
+		timeout:  time.Duration(binary.BigEndian.Uint64(b)) * time.Millisecond,
+		closing:  b[8] == 1,
+		password: b[9:],
+	}, nil
+}
+
+func sessionKey(id int64) string { return strconv.FormatInt(id, 16) }
+
+func (n *Node) sessionShard(id int64) uint64 {
+	return ShardOf(sessionKind, sessionKey(id), n.cfg.Shards)
+}
+
+// sessionManager tracks, on each node, the sessions of the shards it leads.
+type sessionManager struct {
+	n    *Node
+	done chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+
+	mu struct {
+		sync.Mutex
+		live   map[int64]*liveSession
+		loaded map[uint64]uint64 // shard -> term whose sessions are loaded
+	}
+}
+
+type liveSession struct {
+	shard    uint64
+	timeout  time.Duration
+	last     time.Time
+	expiring bool
+}
+
+func newSessionManager(n *Node) *sessionManager {
+	m := &sessionManager{n: n, done: make(chan struct{})}
+	m.mu.live = map[int64]*liveSession{}
+	m.mu.loaded = map[uint64]uint64{}
+	return m
+}
+
+func (m *sessionManager) start() {
+	m.wg.Add(1)
+	go m.run()
+}
+
+func (m *sessionManager) stop() {
+	m.once.Do(func() { close(m.done) })
+	m.wg.Wait()
+}
+
+// touch records a heartbeat. It reports false when the session is being
+// expired.
+func (m *sessionManager) touch(id int64, shard uint64, timeout time.Duration) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.mu.live[id]
+	if !ok {
+		s = &liveSession{shard: shard, timeout: timeout}
+		m.mu.live[id] = s
+	}
+	if s.expiring {
+		return false
+	}
+	s.last = time.Now()
+	return true
+}
+
+func (m *sessionManager) run() {
+	defer m.wg.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.done:
+			return
+		case <-t.C:
+		}
+		m.loadLedShards()
+		for _, id := range m.due() {
+			m.wg.Add(1)
+			go func(id int64) {
+				defer m.wg.Done()
+				m.expire(id)
+			}(id)
+		}
+	}
+}
+
+// loadLedShards picks up the sessions of shards this node has started to
+// lead, giving each a full timeout from now, and forgets the sessions of
+// shards it no longer leads.
+func (m *sessionManager) loadLedShards() {
+	n := m.n
+	led := map[uint64]uint64{}
+	for _, s := range n.host.LocalShards() {
+		if s.IsLeader && s.ShardID != MetaShard {
+			led[s.ShardID] = s.Term
+		}
+	}
+	m.mu.Lock()
+	for id, s := range m.mu.live {
+		if _, ok := led[s.shard]; !ok {
+			delete(m.mu.live, id)
+		}
+	}
+	var toLoad []uint64
+	for shard, term := range led {
+		if m.mu.loaded[shard] != term {
+			toLoad = append(toLoad, shard)
+		}
+	}
+	for shard := range m.mu.loaded {
+		if _, ok := led[shard]; !ok {
+			delete(m.mu.loaded, shard)
+		}
+	}
+	m.mu.Unlock()
+	for _, shard := range toLoad {
+		if err := m.load(shard, led[shard]); err != nil {
+			n.log.Debug("load sessions", "shard", shard, "err", err)
+		}
+	}
+}
+
+func (m *sessionManager) load(shard, term uint64) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	raw, err := m.n.host.Read(ctx, shard, fsm.EncodeQuery(state.Kind, state.EncodeList(state.List{Grain: sessionsGrain})), true)
+	if err != nil {
+		return err
+	}
+	keys, err := state.DecodeKeys(raw)
+	if err != nil {
+		return err
+	}
+	type found struct {
+		id  int64
+		rec sessionRecord
+	}
+	var all []found
+	for _, k := range keys {
+		id, err := strconv.ParseInt(k, 16, 64)
+		if err != nil {
+			continue
+		}
+		// The linearizable List above brought the local replica up to
+		// date, so plain local reads suffice for the records.
+		raw, err := m.n.host.Read(ctx, shard, fsm.EncodeQuery(state.Kind, state.EncodeGet(state.Get{Grain: sessionsGrain, Key: k})), false)
+		if err != nil {
+			return err
+		}
+		v, err := state.DecodeValue(raw)
+		if err != nil || !v.Exists {
+			continue
+		}
+		rec, err := decodeSessionRecord(v.Data)
+		if err != nil {
+			continue
+		}
+		all = append(all, found{id, rec})
+	}
+	now := time.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, f := range all {
+		if _, ok := m.mu.live[f.id]; ok {
+			continue
+		}
+		s := &liveSession{shard: shard, timeout: f.rec.timeout, last: now}
+		if f.rec.closing {
+			s.last = now.Add(-f.rec.timeout - time.Second) // finish the closing at once
+		}
+		m.mu.live[f.id] = s
+	}
+	m.mu.loaded[shard] = term
+	return nil
+}
+
+// due returns the sessions whose timeout has passed and marks them.
+func (m *sessionManager) due() []int64 {
+	now := time.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []int64
+	for id, s := range m.mu.live {
+		if !s.expiring && now.Sub(s.last) > s.timeout {
+			s.expiring = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// expire closes a session: mark its record closing, delete its ephemerals
+// in every data shard, delete the record. On failure it is retried later.
+func (m *sessionManager) expire(id int64) {
+	n := m.n
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := n.closeSession(ctx, id)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err != nil {
+		n.log.Warn("session expiry failed; will retry", "session", fmt.Sprintf("0x%x", id), "err", err)
+		if s, ok := m.mu.live[id]; ok {
+			s.expiring = false
+			s.last = time.Now().Add(-s.timeout) // due again next round
+		}
+		return
+	}
+	delete(m.mu.live, id)
+	n.log.Info("session closed", "session", fmt.Sprintf("0x%x", id))
+}
+
+// closeSession runs on the leader of the session's shard.
+func (n *Node) closeSession(ctx context.Context, id int64) error {
+	shard := n.sessionShard(id)
+	key := sessionKey(id)
+	raw, err := n.host.Read(ctx, shard, fsm.EncodeQuery(state.Kind, state.EncodeGet(state.Get{Grain: sessionsGrain, Key: key})), true)
+	if err != nil {
+		return err
+	}
+	v, err := state.DecodeValue(raw)
+	if err != nil {
+		return err
+	}
+	if v.Exists {
+		rec, err := decodeSessionRecord(v.Data)
+		if err != nil {
+			return err
+		}
+		if !rec.closing {
+			rec.closing = true
+			if _, err := n.proposeState(ctx, shard, state.EncodePut(state.Put{Grain: sessionsGrain, Key: key, Value: rec.encode(), ExpectVersion: v.Version})); err != nil {
+				return err
+			}
+		}
+	}
+	if err := n.closeEphemerals(ctx, id); err != nil {
+		return err
+	}
+	_, err = n.proposeState(ctx, shard, state.EncodeDelete(state.Delete{Grain: sessionsGrain, Key: key, ExpectVersion: state.AnyVersion}))
+	return err
+}
+
+// closeEphemerals applies CloseSession on every data shard, in parallel.
+func (n *Node) closeEphemerals(ctx context.Context, id int64) error {
+	c := n.Coord()
+	op := znode.EncodeCloseSession(znode.CloseSession{Session: id})
+	errs := make([]error, n.cfg.Shards)
+	var wg sync.WaitGroup
+	for s := 1; s < n.cfg.Shards; s++ {
+		wg.Add(1)
+		go func(s int) {
+			defer wg.Done()
+			r, err := c.write(ctx, uint64(s), op)
+			if err == nil && r.Code != fsm.OK {
+				err = fmt.Errorf("shard %d: close session: code %d", s, r.Code)
+			}
+			errs[s] = err
+		}(s)
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// proposeState proposes a state-machine op on a shard this node leads.
+func (n *Node) proposeState(ctx context.Context, shard uint64, op []byte) (fsm.Result, error) {
+	r, err := n.host.Propose(ctx, shard, fsm.Command{Kind: state.Kind, Stamp: time.Now().UnixMilli(), Op: op})
+	if err != nil {
+		return r, err
+	}
+	if r.Code != fsm.OK {
+		return r, fmt.Errorf("warren: session record: state code %d", r.Code)
+	}
+	return r, nil
+}
+
+// sessionGrain is the grain behind one session.
+type sessionGrain struct{ n *Node }
+
+func (sessionGrain) Concurrent() bool { return true }
+
+func (g sessionGrain) Receive(ctx *actors.Context, method string, payload []byte) ([]byte, error) {
+	id, err := strconv.ParseInt(ctx.ID, 16, 64)
+	if err != nil {
+		return nil, &actors.GrainError{Code: actors.CodeBadRequest, Message: "bad session id"}
+	}
+	key := sessionKey(id)
+	switch method {
+	case "create":
+		if len(payload) < 9 {
+			return nil, &actors.GrainError{Code: actors.CodeBadRequest, Message: "bad session record"}
+		}
+		rec, err := decodeSessionRecord(payload)
+		if err != nil {
+			return nil, err
+		}
+		r, err := ctx.Propose(state.Kind, state.EncodePut(state.Put{Grain: sessionsGrain, Key: key, Value: rec.encode(), ExpectVersion: 0}))
+		if err != nil {
+			return nil, err
+		}
+		if r.Code != fsm.OK {
+			return nil, zkGrainError(znode.ZNODEEXISTS, "session id in use")
+		}
+		g.n.sessions.touch(id, ctx.Shard, rec.timeout)
+		return nil, nil
+	case "ping", "attach":
+		rec, err := g.record(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if method == "attach" && subtle.ConstantTimeCompare(rec.password, payload) != 1 {
+			return nil, zkGrainError(-115, "wrong session password")
+		}
+		if !g.n.sessions.touch(id, ctx.Shard, rec.timeout) {
+			return nil, zkGrainError(znode.ZSESSIONEXPIRED, "session expiring")
+		}
+		return binary.BigEndian.AppendUint64(nil, uint64(rec.timeout.Milliseconds())), nil
+	case "close":
+		g.n.sessions.mu.Lock()
+		if s, ok := g.n.sessions.mu.live[id]; ok {
+			s.expiring = true
+		}
+		g.n.sessions.mu.Unlock()
+		if err := g.n.closeSession(ctx, id); err != nil {
+			return nil, err
+		}
+		g.n.sessions.mu.Lock()
+		delete(g.n.sessions.mu.live, id)
+		g.n.sessions.mu.Unlock()
+		return nil, nil
+	}
+	return nil, &actors.GrainError{Code: actors.CodeBadRequest, Message: "session has no method " + method}
+}
+
+func (g sessionGrain) record(ctx *actors.Context, key string) (sessionRecord, error) {
+	raw, err := ctx.Read(state.Kind, state.EncodeGet(state.Get{Grain: sessionsGrain, Key: key}))
+	if err != nil {
+		return sessionRecord{}, err
+	}
+	v, err := state.DecodeValue(raw)
+	if err != nil {
+		return sessionRecord{}, err
+	}
+	if !v.Exists {
+		return sessionRecord{}, zkGrainError(znode.ZSESSIONEXPIRED, "no such session")
+	}
+	rec, err := decodeSessionRecord(v.Data)
+	if err != nil {
+		return sessionRecord{}, err
+	}
+	if rec.closing {
+		return sessionRecord{}, zkGrainError(znode.ZSESSIONEXPIRED, "session closing")
+	}
+	return rec, nil
+}
+
+// newSessionID returns a random id that is positive and never carries the
+// marks ZooKeeper reserves in Stat.ephemeralOwner.
+func newSessionID() (int64, []byte, error) {
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return 0, nil, err
+	}
+	id := int64(binary.BigEndian.Uint64(b[:8]) >> 2) // < 2^62: top byte never 0xff
+	if id == 0 {
+		id = 1
+	}
+	return id, b[8:], nil
+}
+
+// SessionShard returns the shard whose leader tracks session id.
+func (n *Node) SessionShard(id int64) uint64 { return n.sessionShard(id) }
