@@ -378,6 +378,9 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 		t.Fatalf("too little traffic to judge: %d CAS ok (want >= %d), %d reads (want >= %d)",
 			stats.casOK.Load(), minCASOK, stats.reads.Load(), minReads)
 	}
+	for _, msg := range tornReads(history) {
+		t.Errorf("torn read: %s", msg)
+	}
 	checkStart := time.Now()
 	res, info := porcupine.CheckOperationsVerbose(casModel, history, checkTime)
 	t.Logf("porcupine: %v in %v", res, time.Since(checkStart).Round(time.Millisecond))
@@ -442,6 +445,27 @@ func collectHistory(cls []*linClient, end int64) []porcupine.Operation {
 			cl.ops[i].Return = end
 		}
 		out = append(out, cl.ops...)
+	}
+	return out
+}
+
+// tornReads names reads that returned a value with a version it never had:
+// every value is written once, so the CAS that wrote it fixes its version.
+// Porcupine rejects such a history too; this says why in one line.
+func tornReads(history []porcupine.Operation) []string {
+	written := map[string]int32{"0": 0}
+	for _, op := range history {
+		if in, out := op.Input.(casInput), op.Output.(casOutput); in.kind == casSet && out.result == casOK {
+			written[in.value] = out.version
+		}
+	}
+	var out []string
+	for _, op := range history {
+		o := op.Output.(casOutput)
+		if v, ok := written[o.value]; ok && op.Input.(casInput).kind == casRead && v != o.version {
+			out = append(out, fmt.Sprintf("client %d (%v) read %s@v%d at %v..%v, but %s was written as v%d",
+				op.ClientId, op.Metadata, o.value, o.version, time.Duration(op.Call), time.Duration(op.Return), o.value, v))
+		}
 	}
 	return out
 }

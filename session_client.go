@@ -92,6 +92,9 @@ func (s *Session) heartbeat() {
 			return
 		case <-t.C:
 		}
+		if s.c.n.closed.Load() {
+			return // the node this client talks through is gone
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), s.timeout/3)
 		_, err := s.c.n.rt.Request(ctx, sessionKind, sessionKey(s.id), "ping", nil, nil)
 		cancel()

@@ -76,6 +76,9 @@ func listenTransport(addr string, svc grainService) (*transport, error) {
 func (t *transport) conn(addr string) (*grpc.ClientConn, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.mu.conns == nil {
+		return nil, ErrClosed
+	}
 	if c, ok := t.mu.conns[addr]; ok {
 		return c, nil
 	}
