@@ -141,8 +141,12 @@ func (c *Coord) read(ctx context.Context, shard uint64, q []byte) ([]byte, error
 		err := c.n.host.WaitApplied(wctx, shard, c.seenIndex(shard))
 		cancel()
 		if err == nil {
-			if b, err := c.n.host.Read(ctx, shard, fsm.EncodeQuery(znode.Kind, q), false); err == nil {
-				return b, nil
+			// Under the apply lock: a change is visible only after its
+			// watch events were handed out.
+			var out []byte
+			err = c.n.host.ReadLocked(shard, fsm.EncodeQuery(znode.Kind, q), func(b []byte, _ uint64) { out = b })
+			if err == nil {
+				return out, nil
 			}
 		}
 	}

@@ -42,6 +42,7 @@ type Node struct {
 	rt       *actors.Runtime
 	ctl      *controller
 	sessions *sessionManager
+	watches  *watchHub
 	// rtReady publishes rt to dragonboat's goroutines (onLeader).
 	rtReady atomic.Pointer[actors.Runtime]
 
@@ -87,6 +88,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	}
 	fresh := !hasRaftData(cfg.DataDir)
 	n.ctl = newController(n)
+	n.watches = newWatchHub()
 	n.host, err = consensus.NewHost(consensus.Config{
 		NodeID:    id,
 		Dir:       cfg.DataDir,
@@ -94,8 +96,13 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		RTTMillis: uint64(cfg.RTTMillis),
 		Machines:  machines,
 		OnLeader:  n.onLeader,
-		Logger:    n.log,
-		Meter:     n.tel.Meter("github.com/warrenhq/warren/consensus"),
+		OnApply: func(shard, _ uint64, _ []fsm.Result, events []fsm.Event) {
+			if len(events) > 0 {
+				n.watches.dispatch(shard, events)
+			}
+		},
+		Logger: n.log,
+		Meter:  n.tel.Meter("github.com/warrenhq/warren/consensus"),
 	})
 	if err != nil {
 		return nil, err

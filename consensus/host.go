@@ -338,6 +338,30 @@ func (h *Host) Read(ctx context.Context, shard uint64, query []byte, linearizabl
 	return b, nil
 }
 
+// ReadLocked answers a query against the local replica of shard and calls
+// then with the answer and the applied index while no apply can run: every
+// event of a later apply reaches OnApply after then returns, and none of an
+// earlier one does. Watches use it to register exactly at the state they
+// read. then must not block.
+func (h *Host) ReadLocked(shard uint64, query []byte, then func(answer []byte, applied uint64)) error {
+	r, err := h.replica(shard)
+	if err != nil {
+		return err
+	}
+	if r.sm == nil {
+		return ErrShardNotFound
+	}
+	r.sm.viewMu.RLock()
+	defer r.sm.viewMu.RUnlock()
+	v, err := r.sm.Lookup(query)
+	if err != nil {
+		return err
+	}
+	b, _ := v.([]byte)
+	then(b, r.sm.applied.Load())
+	return nil
+}
+
 // linearRead confirms the read index with the leader and then reads the
 // local replica once it has applied that far. Reads are idempotent, so an
 // attempt that is dropped or times out (a leader change, a lost message) is

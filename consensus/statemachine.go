@@ -44,6 +44,9 @@ type diskSM struct {
 	onApply ApplyFunc
 
 	applied atomic.Uint64
+	// viewMu orders applies against ReadLocked: Update holds it for
+	// writing from commit until its events are dispatched.
+	viewMu sync.RWMutex
 	// appliedC is closed and replaced whenever applied moves, waking
 	// WaitApplied callers.
 	appliedMu sync.Mutex
@@ -157,6 +160,11 @@ func (s *diskSM) Update(entries []sm.Entry) ([]sm.Entry, error) {
 	var ib [8]byte
 	binary.BigEndian.PutUint64(ib[:], last)
 	kv.Set(appliedKey, ib[:])
+	// Readers that hold viewMu (ReadLocked) see the state either before
+	// this batch or after it and after its events were handed out, never
+	// in between.
+	s.viewMu.Lock()
+	defer s.viewMu.Unlock()
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return nil, fmt.Errorf("consensus: shard %d: commit: %w", s.shard, err)
 	}

@@ -3,6 +3,7 @@
 //	warren dev              a single-node cluster with data in ./warren-data
 //	warren server           one cluster node, configured by flags, WARREN_* env vars and --config
 //	warren cluster status   members and shards, fetched from a node's /api/cluster
+//	warren zk ls|get|set|create|rm|stat PATH   znodes, through a node's /api/zk
 //	warren version
 //
 // dev and server share one set of settings (config.go): each is a flag, an

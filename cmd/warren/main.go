@@ -65,6 +65,7 @@ func newRootCmd(stdout, stderr io.Writer, lookupEnv func(string) (string, bool))
 		newDevCmd(stdout, stderr, lookupEnv),
 		newServerCmd(stdout, stderr, lookupEnv),
 		newClusterCmd(stdout, lookupEnv),
+		newZKCmd(stdout, stderr, lookupEnv),
 		newVersionCmd(stdout),
 	)
 	return root

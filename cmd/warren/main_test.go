@@ -70,6 +70,7 @@ type statusBackend struct {
 
 func (b statusBackend) Status(context.Context) (warren.ClusterStatus, error) { return b.st, b.err }
 func (b statusBackend) Ready(context.Context) error                          { return b.err }
+func (b statusBackend) Coord() (httpapi.ZK, error)                           { return nil, httpapi.ErrUnavailable }
 
 var threeNodes = warren.ClusterStatus{
 	NodeID:         2,

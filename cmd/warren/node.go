@@ -120,6 +120,7 @@ func runNode(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("start node: %w", err)
 	}
+	backend.coord.Store(node.Coord())
 	backend.node.Store(node)
 	printListening(stdout, node.ID(), cfg, web.url())
 
@@ -147,6 +148,7 @@ func runNode(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 // closes.
 type nodeBackend struct {
 	node    atomic.Pointer[warren.Node]
+	coord   atomic.Pointer[warren.Coord] // one client for every request, so they read each other's writes
 	closing atomic.Bool
 	timeout time.Duration // bound on each call, so a stuck node cannot pile up requests
 }
@@ -177,6 +179,17 @@ func (b *nodeBackend) Ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 	return n.Ready(ctx)
+}
+
+func (b *nodeBackend) Coord() (httpapi.ZK, error) {
+	if b.closing.Load() {
+		return nil, errClosing
+	}
+	c := b.coord.Load()
+	if c == nil {
+		return nil, errStarting
+	}
+	return c, nil
 }
 
 // webServer is the node's HTTP server, or nothing when HTTP is off.
