@@ -164,3 +164,42 @@ func TestCoordMultiAndACL(t *testing.T) {
 		t.Fatalf("super reads %q %v", d, err)
 	}
 }
+
+func TestContainersAndTTLNodesExpire(t *testing.T) {
+	c := testcluster.New(t, 3, testcluster.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a := c.N(0).Coord()
+	if _, _, err := a.Create(ctx, "/ct", nil, warren.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Create(ctx, "/ct/box", nil, warren.CreateOptions{Mode: warren.ModeContainer}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Create(ctx, "/ct/box/item", nil, warren.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Create(ctx, "/ct/ttl", nil, warren.CreateOptions{Mode: warren.ModePersistentTTL, TTL: 1500 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	gone := func(path string) func() bool {
+		return func() bool {
+			if err := a.Sync(ctx, path); err != nil {
+				t.Fatal(err)
+			}
+			_, ok, err := a.Exists(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return !ok
+		}
+	}
+	if gone("/ct/box")() {
+		t.Fatal("container with a child was deleted")
+	}
+	if err := a.Delete(ctx, "/ct/box/item", -1); err != nil {
+		t.Fatal(err)
+	}
+	testcluster.WaitFor(t, 10*time.Second, "empty container deleted", gone("/ct/box"))
+	testcluster.WaitFor(t, 10*time.Second, "TTL node deleted", gone("/ct/ttl"))
+}

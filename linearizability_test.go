@@ -310,15 +310,11 @@ func (cl *linClient) cas() {
 // znode through all three nodes while the leader of the znode's shard is
 // killed and restarted twice, and checks the history with porcupine. Reads
 // are Sync+Get, which ZooKeeper semantics make linearizable.
+//
+// A failed check writes porcupine's visualization to t.TempDir(), or to
+// $WARREN_TEST_ARTIFACTS when set (t.TempDir is removed after the test).
 func TestCompareAndSetLinearizable(t *testing.T) {
-	const (
-		clients   = 6
-		maxOps    = 3000 // per client; the fault schedule normally ends the run first
-		runFor    = 25 * time.Second
-		minCASOK  = 100
-		minReads  = 50
-		checkTime = 60 * time.Second
-	)
+	const minCASOK, minReads = 100, 50
 	c := testcluster.New(t, 3, testcluster.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -330,7 +326,6 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 		t.Fatal(err)
 	}
 	shard := c.N(0).NamespaceShard(linPath)
-
 	pool := &livePool{nodes: make([]*warren.Node, c.Len())}
 	for i := range c.Len() {
 		pool.set(i, c.N(i).Node)
@@ -338,36 +333,18 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 	start := time.Now()
 	clock := func() int64 { return int64(time.Since(start)) }
 	stats := &linStats{}
-	cls := make([]*linClient, clients)
-	stop := make(chan struct{})
-	var stopOnce sync.Once
-	halt := func() { stopOnce.Do(func() { close(stop) }) }
-	var wg sync.WaitGroup
-	for i := range cls {
-		cls[i] = &linClient{id: i, home: i % c.Len(), pool: pool, stats: stats, clock: clock,
-			rng: rand.New(rand.NewSource(int64(i) + 1))}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cls[i].run(stop, start.Add(runFor), maxOps)
-		}()
-	}
-	// Registered after the cluster's own cleanup, so it runs first: the
-	// clients stop before the nodes go away, even if the schedule fails.
-	t.Cleanup(func() { halt(); wg.Wait() })
+	cls, finish := startLinClients(t, pool, stats, clock)
 
 	testcluster.WaitFor(t, 10*time.Second, "CAS traffic", func() bool { return stats.casOK.Load() >= 30 })
 	var notes []porcupine.Annotation
 	for round := 1; round <= 2; round++ {
 		notes = append(notes, killShardLeader(t, c, pool, shard, stats, clock, round)...)
 	}
-	halt()
-	wg.Wait()
-	elapsed := time.Since(start)
-
+	finish()
 	history := collectHistory(cls, clock())
+
 	t.Logf("%v of traffic: %d ops in the history; %d CAS ok, %d bad version, %d ambiguous; %d reads, %d failed reads; %d client rebinds",
-		elapsed.Round(time.Millisecond), len(history), stats.casOK.Load(), stats.casBadVersion.Load(), stats.casUnkn.Load(),
+		time.Since(start).Round(time.Millisecond), len(history), stats.casOK.Load(), stats.casBadVersion.Load(), stats.casUnkn.Load(),
 		stats.reads.Load(), stats.failedReads.Load(), stats.rebinds.Load())
 	stats.mu.Lock()
 	for msg, n := range stats.errs {
@@ -378,24 +355,63 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 		t.Fatalf("too little traffic to judge: %d CAS ok (want >= %d), %d reads (want >= %d)",
 			stats.casOK.Load(), minCASOK, stats.reads.Load(), minReads)
 	}
+	checkCASHistory(t, history, notes)
+}
+
+// startLinClients starts the clients, two per node. finish stops them and
+// waits for them; it also runs at cleanup, before the cluster's own (which
+// was registered first), so clients never outlive the nodes.
+func startLinClients(t *testing.T, pool *livePool, stats *linStats, clock func() int64) ([]*linClient, func()) {
+	const (
+		clients = 6
+		maxOps  = 3000             // per client; the fault schedule normally ends the run first
+		runFor  = 25 * time.Second // hard stop, should the schedule stall
+	)
+	deadline := time.Now().Add(runFor)
+	cls := make([]*linClient, clients)
+	stop := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	for i := range cls {
+		cls[i] = &linClient{id: i, home: i % len(pool.nodes), pool: pool, stats: stats, clock: clock,
+			rng: rand.New(rand.NewSource(int64(i) + 1))}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cls[i].run(stop, deadline, maxOps)
+		}()
+	}
+	finish := func() {
+		once.Do(func() { close(stop) })
+		wg.Wait()
+	}
+	t.Cleanup(finish)
+	return cls, finish
+}
+
+// checkCASHistory fails the test unless porcupine finds history
+// linearizable within a minute; Unknown (timed out) fails too.
+func checkCASHistory(t *testing.T, history []porcupine.Operation, notes []porcupine.Annotation) {
+	t.Helper()
 	for _, msg := range tornReads(history) {
 		t.Errorf("torn read: %s", msg)
 	}
-	checkStart := time.Now()
-	res, info := porcupine.CheckOperationsVerbose(casModel, history, checkTime)
-	t.Logf("porcupine: %v in %v", res, time.Since(checkStart).Round(time.Millisecond))
-	if res != porcupine.Ok {
-		info.AddAnnotations(notes)
-		dir := os.Getenv("WARREN_TEST_ARTIFACTS") // kept after the test, unlike t.TempDir
-		if dir == "" {
-			dir = t.TempDir()
-		}
-		path := filepath.Join(dir, fmt.Sprintf("cas-linearizability-%d.html", time.Now().UnixNano()))
-		if err := porcupine.VisualizePath(casModel, info, path); err != nil {
-			t.Errorf("visualize: %v", err)
-		}
-		t.Fatalf("history of %d ops is %v (not linearizable, or the check timed out); visualization: %s", len(history), res, path)
+	begin := time.Now()
+	res, info := porcupine.CheckOperationsVerbose(casModel, history, 60*time.Second)
+	t.Logf("porcupine: %v in %v", res, time.Since(begin).Round(time.Millisecond))
+	if res == porcupine.Ok {
+		return
 	}
+	info.AddAnnotations(notes)
+	dir := os.Getenv("WARREN_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	path := filepath.Join(dir, fmt.Sprintf("cas-linearizability-%d.html", time.Now().UnixNano()))
+	if err := porcupine.VisualizePath(casModel, info, path); err != nil {
+		t.Errorf("visualize: %v", err)
+	}
+	t.Fatalf("history of %d ops is %v (Illegal: not linearizable; Unknown: check timed out); visualization: %s", len(history), res, path)
 }
 
 // killShardLeader kills whichever node leads shard, lets the clients run

@@ -148,11 +148,16 @@ func (m *sessionManager) run() {
 	defer m.wg.Done()
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
+	var lastExpiry time.Time
 	for {
 		select {
 		case <-m.done:
 			return
 		case <-t.C:
+		}
+		if time.Since(lastExpiry) >= time.Second {
+			lastExpiry = time.Now()
+			m.n.expireZnodes()
 		}
 		m.loadLedShards()
 		for _, id := range m.due() {
@@ -451,3 +456,29 @@ func newSessionID() (int64, []byte, error) {
 
 // SessionShard returns the shard whose leader tracks session id.
 func (n *Node) SessionShard(id int64) uint64 { return n.sessionShard(id) }
+
+// expireZnodes deletes, on every data shard this node leads, the empty
+// containers and the TTL znodes past their TTL (ZooKeeper's container
+// manager). It proposes Expire only where PendingExpiry finds something.
+func (n *Node) expireZnodes() {
+	now := time.Now().UnixMilli()
+	for _, s := range n.host.LocalShards() {
+		if !s.IsLeader || s.ShardID == MetaShard {
+			continue
+		}
+		raw, err := n.host.Read(context.Background(), s.ShardID, fsm.EncodeQuery(znode.Kind, znode.EncodePendingExpiry(znode.PendingExpiry{Now: now})), false)
+		if err != nil {
+			continue
+		}
+		rep, err := znode.DecodePathsReply(raw)
+		if err != nil || len(rep.Paths) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		_, err = n.host.Propose(ctx, s.ShardID, fsm.Command{Kind: znode.Kind, Stamp: now, Op: znode.EncodeExpire(znode.Expire{Now: now})})
+		cancel()
+		if err != nil {
+			n.log.Debug("expire znodes", "shard", s.ShardID, "err", err)
+		}
+	}
+}

@@ -14,7 +14,8 @@ package httpapi
 // NONODE 404, NODEEXISTS, BADVERSION, NOTEMPTY and NOCHILDRENFOREPHEMERALS
 // 409, NOAUTH 403, BADARGUMENTS and INVALIDACL 400, the others 500. A
 // malformed request is 400, a body over maxZKBody 413, a node that cannot
-// serve yet 503.
+// serve (starting, closing, no shard leader: nothing was applied) 503, a
+// deadline passed with the outcome unknown 504.
 //
 // The API has no sessions, so it cannot create ephemeral znodes: those modes
 // answer 400 (warren.ErrNeedsSession). It acts with the "world" identity, so
@@ -467,9 +468,12 @@ func (h *handler) zkFail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, warren.ErrNeedsSession):
 		writeJSON(w, http.StatusBadRequest, ZKErrorBody{Error: err.Error() +
 			"; the HTTP API has none: create ephemeral znodes through a ZooKeeper client"})
-	case errors.Is(err, ErrUnavailable), errors.Is(err, warren.ErrClosed):
+	case errors.Is(err, ErrUnavailable), errors.Is(err, warren.ErrClosed),
+		errors.Is(err, warren.ErrUnavailable), errors.Is(err, warren.ErrNotLeader):
+		// Nothing was applied: the client may try another node.
 		writeJSON(w, http.StatusServiceUnavailable, ZKErrorBody{Error: err.Error()})
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, warren.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		// The outcome of a write is unknown.
 		writeJSON(w, http.StatusGatewayTimeout, ZKErrorBody{Error: err.Error()})
 	default:
 		if r.Context().Err() == nil { // else the client has gone and will not read this

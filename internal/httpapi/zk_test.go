@@ -220,7 +220,10 @@ func TestZKErrorStatuses(t *testing.T) {
 		{warren.ErrNeedsSession, 400, "HTTP API has none"},
 		{warren.ErrClosed, 503, `"error"`},
 		{fmt.Errorf("node is starting (%w)", ErrUnavailable), 503, "node is starting"},
+		{fmt.Errorf("shard 3: %w", warren.ErrNotLeader), 503, "shard 3"},
+		{fmt.Errorf("shard 3: %w", warren.ErrUnavailable), 503, "shard 3"},
 		{context.DeadlineExceeded, 504, "deadline exceeded"},
+		{fmt.Errorf("op: %w", warren.ErrTimeout), 504, "op: "},
 		{errors.New("disk on fire"), 500, `{"error":"disk on fire"}`},
 	}
 	for _, tt := range tests {

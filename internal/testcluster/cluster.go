@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,8 +55,9 @@ type Cluster struct {
 	opts Options
 	dir  string
 
-	mu    sync.Mutex
-	nodes []*Node
+	mu        sync.Mutex
+	nodes     []*Node
+	logClosed atomic.Bool
 }
 
 // Node is one member of a Cluster. Node is nil while it is down.
@@ -96,7 +98,7 @@ func (c *Cluster) Add() *Node {
 	if c.opts.GrainIdleTimeout > 0 {
 		cfg.GrainIdleTimeout = c.opts.GrainIdleTimeout
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(tWriter{t: c.t, prefix: fmt.Sprintf("node%d ", idx+1)},
+	cfg.Logger = slog.New(slog.NewTextHandler(tWriter{t: c.t, prefix: fmt.Sprintf("node%d ", idx+1), closed: &c.logClosed},
 		&slog.HandlerOptions{Level: c.opts.LogLevel}))
 	if idx > 0 {
 		cfg.Join = []string{c.nodes[0].Cfg.GossipAddr}
@@ -243,6 +245,7 @@ func (c *Cluster) Close() {
 	for i := range c.nodes {
 		c.Kill(i)
 	}
+	c.logClosed.Store(true)
 }
 
 // WaitFor polls cond every 10 ms until it holds or d passes, then fails the
@@ -284,12 +287,18 @@ func FreePort(t testing.TB) string {
 	return ""
 }
 
+// tWriter sends a node's log lines to t.Log until the cluster is closed;
+// background goroutines of libraries (memberlist) may still log after that,
+// when t.Log would panic, so those lines are dropped.
 type tWriter struct {
 	t      testing.TB
 	prefix string
+	closed *atomic.Bool
 }
 
 func (w tWriter) Write(p []byte) (int, error) {
-	w.t.Log(w.prefix + strings.TrimRight(string(p), "\n"))
+	if !w.closed.Load() {
+		w.t.Log(w.prefix + strings.TrimRight(string(p), "\n"))
+	}
 	return len(p), nil
 }

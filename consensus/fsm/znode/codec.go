@@ -39,6 +39,8 @@ func DecodeQuery(b []byte) (Query, error) {
 		q = GetACL{Path: d.string(), Auth: d.auth()}
 	case tagGetEphemerals:
 		q = GetEphemerals{Session: d.varint(), PathPrefix: d.string()}
+	case tagPendingExpiry:
+		q = PendingExpiry{Now: d.varint()}
 	default:
 		d.fail("unknown query tag %d", tag)
 	}
@@ -98,6 +100,8 @@ func appendQuery(dst []byte, q Query) []byte {
 		return appendAuth(appendString(append(dst, tagGetACL), o.Path), o.Auth)
 	case GetEphemerals:
 		return appendString(binary.AppendVarint(append(dst, tagGetEphemerals), o.Session), o.PathPrefix)
+	case PendingExpiry:
+		return binary.AppendVarint(append(dst, tagPendingExpiry), o.Now)
 	}
 	return append(dst, 0)
 }

@@ -187,6 +187,7 @@ func (GetChildren) isQuery()          {}
 func (GetAllChildrenNumber) isQuery() {}
 func (GetACL) isQuery()               {}
 func (GetEphemerals) isQuery()        {}
+func (PendingExpiry) isQuery()        {}
 
 // Op tags: the first byte of every encoded operation.
 const (
@@ -208,7 +209,18 @@ const (
 	tagGetAllChildrenNumber
 	tagGetACL
 	tagGetEphemerals
+	tagPendingExpiry
 )
+
+// PendingExpiry asks which znodes an Expire at Now would delete; the answer
+// is a PathsReply. The leader asks before proposing Expire, so that shards
+// without expirable znodes add nothing to their logs.
+type PendingExpiry struct {
+	Now int64
+}
+
+// EncodePendingExpiry encodes q as a query.
+func EncodePendingExpiry(q PendingExpiry) []byte { return appendQuery(nil, q) }
 
 // EncodeCreate encodes c as an fsm.Command Op.
 func EncodeCreate(c Create) []byte { return appendOp(nil, c) }

@@ -33,6 +33,10 @@ func (m *Machine) Query(r fsm.Reader, q []byte) ([]byte, error) {
 		return m.getACL(r, o)
 	case GetEphemerals:
 		return getEphemerals(r, o), nil
+	case PendingExpiry:
+		t := &txn{w: readOnly{r}, lim: m.lim}
+		paths, code := t.expired(scanSuffixes(r, expKey("")), o.Now)
+		return encodePathsReply(PathsReply{Err: code, Paths: paths}), nil
 	}
 	return nil, fmt.Errorf("%w: unknown query %T", ErrCorrupt, query)
 }
@@ -117,3 +121,10 @@ func getEphemerals(r fsm.Reader, q GetEphemerals) []byte {
 	})
 	return encodePathsReply(PathsReply{Paths: paths})
 }
+
+// readOnly lets read-only txn methods run over an fsm.Reader; they never
+// write.
+type readOnly struct{ fsm.Reader }
+
+func (readOnly) Set(key, value []byte) {}
+func (readOnly) Delete(key []byte)     {}
