@@ -53,13 +53,26 @@ const (
 	watchRecursive                   // addWatch PERSISTENT_RECURSIVE
 )
 
+// WatchFunc receives watch events. It is called on a replica's apply
+// goroutine, in zxid order, and must not block.
+type WatchFunc func(WatchEvent)
+
 // watcher is one registered watch.
 type watcher struct {
-	shard uint64
-	path  string
-	kind  watchKind
-	once  chan WatchEvent // one-shot watches: capacity 1
-	q     *eventQueue     // persistent watches
+	shard   uint64
+	path    string
+	kind    watchKind
+	oneShot bool
+	owner   any // who may remove it (RemoveWatches); nil for SDK channels
+	fire    WatchFunc
+}
+
+func oneShotChan(path string, kind watchKind) (*watcher, chan WatchEvent) {
+	ch := make(chan WatchEvent, 1)
+	return &watcher{path: path, kind: kind, oneShot: true, fire: func(ev WatchEvent) {
+		ch <- ev
+		close(ch)
+	}}, ch
 }
 
 func (w *watcher) matches(ev WatchEvent) bool {
@@ -128,13 +141,10 @@ func (h *watchHub) dispatch(shard uint64, events []fsm.Event) {
 			if !w.matches(ev) {
 				continue
 			}
-			if w.q != nil {
-				w.q.push(ev)
-				continue
+			w.fire(ev)
+			if w.oneShot {
+				delete(ws, w)
 			}
-			w.once <- ev // capacity 1, and a one-shot watch fires once
-			close(w.once)
-			delete(ws, w)
 		}
 	}
 }
@@ -196,17 +206,18 @@ func (q *eventQueue) pump() {
 type Watch struct {
 	hub  *watchHub
 	w    *watcher
+	q    *eventQueue
 	once sync.Once
 }
 
 // Events returns the watch's events, in zxid order. It is closed by Close.
-func (w *Watch) Events() <-chan WatchEvent { return w.w.q.out }
+func (w *Watch) Events() <-chan WatchEvent { return w.q.out }
 
 // Close removes the watch.
 func (w *Watch) Close() {
 	w.once.Do(func() {
 		w.hub.remove(w.w)
-		close(w.w.q.done)
+		close(w.q.done)
 	})
 }
 
@@ -241,8 +252,9 @@ func (c *Coord) GetW(ctx context.Context, path string) ([]byte, Stat, <-chan Wat
 		if derr != nil || rep.Err != znode.ZOK {
 			return nil
 		}
-		ch = make(chan WatchEvent, 1)
-		return &watcher{path: path, kind: watchData, once: ch}
+		var w *watcher
+		w, ch = oneShotChan(path, watchData)
+		return w
 	})
 	if err = errors.Join(err, derr); err != nil {
 		return nil, Stat{}, nil, err
@@ -254,19 +266,20 @@ func (c *Coord) GetW(ctx context.Context, path string) ([]byte, Stat, <-chan Wat
 // znode is missing, on change or deletion if it exists.
 func (c *Coord) ExistsW(ctx context.Context, path string) (Stat, bool, <-chan WatchEvent, error) {
 	var rep znode.StatReply
-	ch := make(chan WatchEvent, 1)
+	var ch chan WatchEvent
 	var derr error
 	err := c.readWatched(ctx, path, znode.EncodeExists(znode.Exists{Path: path}), func(b []byte) *watcher {
 		rep, derr = znode.DecodeStatReply(b)
+		var w *watcher
 		switch {
 		case derr != nil:
 			return nil
 		case rep.Err == znode.ZNONODE:
-			return &watcher{path: path, kind: watchExists, once: ch}
+			w, ch = oneShotChan(path, watchExists)
 		case rep.Err == znode.ZOK:
-			return &watcher{path: path, kind: watchData, once: ch}
+			w, ch = oneShotChan(path, watchData)
 		}
-		return nil
+		return w
 	})
 	if err = errors.Join(err, derr); err != nil {
 		return Stat{}, false, nil, err
@@ -288,8 +301,9 @@ func (c *Coord) ChildrenW(ctx context.Context, path string) ([]string, Stat, <-c
 		if derr != nil || rep.Err != znode.ZOK {
 			return nil
 		}
-		ch = make(chan WatchEvent, 1)
-		return &watcher{path: path, kind: watchChildren, once: ch}
+		var w *watcher
+		w, ch = oneShotChan(path, watchChildren)
+		return w
 	})
 	if err = errors.Join(err, derr); err != nil {
 		return nil, Stat{}, nil, err
@@ -305,11 +319,198 @@ func (c *Coord) AddWatch(ctx context.Context, path string, recursive bool) (*Wat
 	if recursive {
 		kind = watchRecursive
 	}
-	w := &watcher{path: path, kind: kind, q: newEventQueue()}
+	q := newEventQueue()
+	w := &watcher{path: path, kind: kind, fire: q.push}
 	err := c.readWatched(ctx, path, znode.EncodeExists(znode.Exists{Path: path}), func([]byte) *watcher { return w })
 	if err != nil {
-		close(w.q.done)
+		close(q.done)
 		return nil, err
 	}
-	return &Watch{hub: c.n.watches, w: w}, nil
+	return &Watch{hub: c.n.watches, w: w, q: q}, nil
+}
+
+// WatchKind names the watches a front end can set and remove.
+type WatchKind int
+
+// Watch kinds, as ZooKeeper distinguishes them.
+const (
+	WatchKindData       WatchKind = iota // getData / exists on an existing node
+	WatchKindExist                       // exists on a missing node
+	WatchKindChild                       // getChildren
+	WatchKindPersistent                  // addWatch PERSISTENT
+	WatchKindRecursive                   // addWatch PERSISTENT_RECURSIVE
+)
+
+// GetWatch is GetW for front ends: fn receives the event; owner tags the
+// watch for RemoveWatches.
+func (c *Coord) GetWatch(ctx context.Context, path string, owner any, fn WatchFunc) ([]byte, Stat, error) {
+	var rep znode.DataReply
+	var derr error
+	err := c.readWatched(ctx, path, znode.EncodeGetData(znode.GetData{Path: path, Auth: c.auth}), func(b []byte) *watcher {
+		rep, derr = znode.DecodeDataReply(b)
+		if derr != nil || rep.Err != znode.ZOK {
+			return nil
+		}
+		return &watcher{path: path, kind: watchData, oneShot: true, owner: owner, fire: fn}
+	})
+	if err = errors.Join(err, derr); err != nil {
+		return nil, Stat{}, err
+	}
+	return rep.Data, rep.Stat, zkErr(rep.Err, path)
+}
+
+// ExistsWatch is ExistsW for front ends.
+func (c *Coord) ExistsWatch(ctx context.Context, path string, owner any, fn WatchFunc) (Stat, bool, error) {
+	var rep znode.StatReply
+	var derr error
+	err := c.readWatched(ctx, path, znode.EncodeExists(znode.Exists{Path: path}), func(b []byte) *watcher {
+		rep, derr = znode.DecodeStatReply(b)
+		switch {
+		case derr != nil:
+			return nil
+		case rep.Err == znode.ZNONODE:
+			return &watcher{path: path, kind: watchExists, oneShot: true, owner: owner, fire: fn}
+		case rep.Err == znode.ZOK:
+			return &watcher{path: path, kind: watchData, oneShot: true, owner: owner, fire: fn}
+		}
+		return nil
+	})
+	if err = errors.Join(err, derr); err != nil {
+		return Stat{}, false, err
+	}
+	if rep.Err == znode.ZNONODE {
+		return Stat{}, false, nil
+	}
+	return rep.Stat, rep.Err == znode.ZOK, zkErr(rep.Err, path)
+}
+
+// ChildrenWatch is ChildrenW for front ends.
+func (c *Coord) ChildrenWatch(ctx context.Context, path string, owner any, fn WatchFunc) ([]string, Stat, error) {
+	var rep znode.ChildrenReply
+	var derr error
+	err := c.readWatched(ctx, path, znode.EncodeGetChildren(znode.GetChildren{Path: path, Auth: c.auth}), func(b []byte) *watcher {
+		rep, derr = znode.DecodeChildrenReply(b)
+		if derr != nil || rep.Err != znode.ZOK {
+			return nil
+		}
+		return &watcher{path: path, kind: watchChildren, oneShot: true, owner: owner, fire: fn}
+	})
+	if err = errors.Join(err, derr); err != nil {
+		return nil, Stat{}, err
+	}
+	return rep.Children, rep.Stat, zkErr(rep.Err, path)
+}
+
+// AddWatchFunc is AddWatch for front ends.
+func (c *Coord) AddWatchFunc(ctx context.Context, path string, recursive bool, owner any, fn WatchFunc) error {
+	kind := watchPersistent
+	if recursive {
+		kind = watchRecursive
+	}
+	w := &watcher{path: path, kind: kind, owner: owner, fire: fn}
+	return c.readWatched(ctx, path, znode.EncodeExists(znode.Exists{Path: path}), func([]byte) *watcher { return w })
+}
+
+// RemoveWatches removes owner's watches of the given kinds on path and
+// reports whether there were any (ZooKeeper's removeWatches and
+// checkWatches; with remove false it only checks).
+func (c *Coord) RemoveWatches(path string, owner any, kinds []WatchKind, remove bool) bool {
+	want := map[watchKind]bool{}
+	for _, k := range kinds {
+		want[watchKind(k)] = true
+	}
+	h := c.n.watches
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	found := false
+	for _, ws := range h.byShard {
+		for w := range ws {
+			if w.owner == owner && w.path == path && want[w.kind] {
+				found = true
+				if remove {
+					delete(ws, w)
+				}
+			}
+		}
+	}
+	return found
+}
+
+// DropWatches removes every watch of owner (a closed connection).
+func (c *Coord) DropWatches(owner any) {
+	h := c.n.watches
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ws := range h.byShard {
+		for w := range ws {
+			if w.owner == owner {
+				delete(ws, w)
+			}
+		}
+	}
+}
+
+// RestoreWatches re-sets watches after a client reconnects (ZooKeeper's
+// setWatches): relZxid is the last zxid the client saw. A watch whose
+// condition already changed after relZxid fires at once, as ZooKeeper
+// does; the others are registered. Each path is handled atomically with
+// respect to applies.
+func (c *Coord) RestoreWatches(ctx context.Context, relZxid int64, byKind map[WatchKind][]string, owner any, fn WatchFunc) error {
+	for kind, paths := range byKind {
+		for _, p := range paths {
+			if err := c.restoreOne(ctx, relZxid, kind, p, owner, fn); err != nil && !errors.Is(err, ErrWatchNotHosted) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Coord) restoreOne(ctx context.Context, relZxid int64, kind WatchKind, path string, owner any, fn WatchFunc) error {
+	var derr error
+	err := c.readWatched(ctx, path, znode.EncodeExists(znode.Exists{Path: path}), func(b []byte) *watcher {
+		var rep znode.StatReply
+		rep, derr = znode.DecodeStatReply(b)
+		if derr != nil {
+			return nil
+		}
+		exists := rep.Err == znode.ZOK
+		st := rep.Stat
+		w := &watcher{path: path, owner: owner, fire: fn, oneShot: true}
+		switch kind {
+		case WatchKindData:
+			switch {
+			case !exists:
+				fn(WatchEvent{Type: EventNodeDeleted, Path: path})
+				return nil
+			case st.Mzxid > relZxid:
+				fn(WatchEvent{Type: EventNodeDataChanged, Path: path})
+				return nil
+			}
+			w.kind = watchData
+		case WatchKindExist:
+			if exists {
+				fn(WatchEvent{Type: EventNodeCreated, Path: path})
+				return nil
+			}
+			w.kind = watchExists
+		case WatchKindChild:
+			switch {
+			case !exists:
+				fn(WatchEvent{Type: EventNodeDeleted, Path: path})
+				return nil
+			case st.Pzxid > relZxid:
+				fn(WatchEvent{Type: EventNodeChildrenChanged, Path: path})
+				return nil
+			}
+			w.kind = watchChildren
+		case WatchKindPersistent, WatchKindRecursive:
+			w.kind, w.oneShot = watchPersistent, false
+			if kind == WatchKindRecursive {
+				w.kind = watchRecursive
+			}
+		}
+		return w
+	})
+	return errors.Join(err, derr)
 }
