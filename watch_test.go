@@ -211,8 +211,17 @@ func TestRestoreWatchesAfterMove(t *testing.T) {
 	if ev := nextEvent(t, events, "armed watch"); ev.Path != "/r/quiet" || ev.Type != warren.EventNodeDataChanged {
 		t.Fatalf("armed watch fired %+v", ev)
 	}
-	if !moved.RemoveWatches("/r/quiet", "conn", []warren.WatchKind{warren.WatchKindData}, false) {
-		// fired one-shot watches are gone; this checks the API answers
-		t.Log("no data watch left on /r/quiet, as expected after it fired")
+	// A fired one-shot watch is gone; a persistent one stays until removed.
+	if moved.RemoveWatches("/r/quiet", "conn", []warren.WatchKind{warren.WatchKindData}, false) {
+		t.Fatal("a fired one-shot watch is still registered")
+	}
+	if err := moved.AddWatchFunc(ctx, "/r", false, "conn", fn); err != nil {
+		t.Fatal(err)
+	}
+	if !moved.RemoveWatches("/r", "conn", []warren.WatchKind{warren.WatchKindPersistent}, true) {
+		t.Fatal("persistent watch not found")
+	}
+	if moved.RemoveWatches("/r", "conn", []warren.WatchKind{warren.WatchKindPersistent}, false) {
+		t.Fatal("persistent watch still there after removal")
 	}
 }
