@@ -427,3 +427,42 @@ func (c *Coord) Sync(ctx context.Context, path string) error {
 	}
 	return nil
 }
+
+// LastZxid returns the newest zxid this node has applied in path's
+// namespace (for "/", over every shard), for replies that must carry the
+// server's zxid. It is 0 when this node hosts no replica of it.
+func (c *Coord) LastZxid(path string) int64 {
+	if path != "/" {
+		return int64(c.n.host.LastZxid(c.n.NamespaceShard(path)))
+	}
+	var z uint64
+	for s := uint64(1); s < uint64(c.n.cfg.Shards); s++ {
+		z = max(z, c.n.host.LastZxid(s))
+	}
+	return int64(z)
+}
+
+// Ephemerals returns the paths of the ephemeral znodes session owns under
+// prefix ("/" for all), gathered from every shard, sorted.
+func (c *Coord) Ephemerals(ctx context.Context, session int64, prefix string) ([]string, error) {
+	var out []string
+	for s := uint64(1); s < uint64(c.n.cfg.Shards); s++ {
+		b, err := c.read(ctx, s, znode.EncodeGetEphemerals(znode.GetEphemerals{Session: session, PathPrefix: prefix}))
+		if err != nil {
+			return nil, err
+		}
+		rep, err := znode.DecodePathsReply(b)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rep.Paths...)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// Session returns the session id this client acts for (0: none).
+func (c *Coord) Session() int64 { return c.session }
+
+// Auth returns the identities this client acts with.
+func (c *Coord) Auth() (super bool, ids []AuthID) { return c.auth.Super, slices.Clone(c.auth.IDs) }

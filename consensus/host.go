@@ -449,6 +449,21 @@ func (h *Host) WaitApplied(ctx context.Context, shard, index uint64) error {
 	}
 }
 
+// LastZxid returns the zxid of the last command the local replica of shard
+// has applied (0 when it is not hosted here).
+func (h *Host) LastZxid(shard uint64) uint64 {
+	r, err := h.replica(shard)
+	if err != nil || r.sm == nil {
+		return 0
+	}
+	r.sm.mu.RLock()
+	defer r.sm.mu.RUnlock()
+	if r.sm.mu.db == nil {
+		return 0
+	}
+	return fsm.LastZxid(pebbleReader{g: r.sm.mu.db})
+}
+
 // Leader returns the leader of shard as known to the local replica.
 func (h *Host) Leader(shard uint64) (leader, term uint64, ok bool) {
 	id, t, valid, err := h.nh.GetLeaderID(shard)
