@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,7 +106,13 @@ func (t *transport) invoke(ctx context.Context, addr string, req *actorspb.Grain
 	}
 	switch status.Code(err) {
 	case codes.Unavailable:
-		return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, addr, err)
+		// Unavailable is also what a connection lost after the request
+		// went out looks like. Only a failure to connect proves the
+		// request was not delivered; anything else is an unknown outcome.
+		if notDelivered(err) {
+			return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, addr, err)
+		}
+		return nil, fmt.Errorf("%w: connection to %s lost with the request in flight: %w", ErrTimeout, addr, err)
 	case codes.DeadlineExceeded, codes.Canceled:
 		return nil, fmt.Errorf("%w: no reply from %s", ErrTimeout, addr)
 	}
@@ -130,6 +137,18 @@ func (t *transport) close() {
 		c.Close()
 	}
 	t.mu.conns = nil
+}
+
+// notDelivered reports whether a gRPC Unavailable error happened before the
+// request could be sent: the channel could not connect.
+func notDelivered(err error) bool {
+	msg := status.Convert(err).Message()
+	for _, m := range []string{"connect: connection refused", "Error while dialing", "no such host", "produced zero addresses"} {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // errNoHost is returned by the server when the runtime is shutting down.

@@ -188,7 +188,11 @@ func (s *diskSM) Lookup(q interface{}) (interface{}, error) {
 	if s.mu.db == nil {
 		return nil, ErrClosed
 	}
-	return s.mux.Query(pebbleReader{g: s.mu.db}, query)
+	// A query may read several keys; dragonboat runs Lookup concurrently
+	// with Update, so read from one point-in-time view, never the live DB.
+	snap := s.mu.db.NewSnapshot()
+	defer snap.Close()
+	return s.mux.Query(pebbleReader{g: snap}, query)
 }
 
 // Sync makes everything applied so far durable.
