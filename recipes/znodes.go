@@ -352,3 +352,59 @@ func (c *claim) release(ctx context.Context, s *warren.Session, mode int) error 
 	}
 	return nil
 }
+
+// watchSynced sets a persistent watch on path (recursive: on its subtree
+// too), then syncs, so that reads after it see every change made before
+// it and the watch reports every change after them.
+func watchSynced(ctx context.Context, s *warren.Session, path string, recursive bool) (*warren.Watch, error) {
+	for {
+		w, err := s.Coord().AddWatch(ctx, path, recursive)
+		if err == nil {
+			err = s.Coord().Sync(ctx, path)
+			if err == nil {
+				return w, nil
+			}
+			w.Close()
+		}
+		if err := pauseIfTransient(ctx, s, err); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// send delivers v on out unless ctx ends or the session expires first.
+func send[T any](ctx context.Context, s *warren.Session, out chan<- T, v T) bool {
+	select {
+	case out <- v:
+		return true
+	case <-ctx.Done():
+	case <-s.Expired():
+	}
+	return false
+}
+
+// nextEvents waits for an event of the persistent watch w and takes every
+// event already queued behind it, so that one read answers them all. It
+// reports false when ctx ends, the session expires or w is closed.
+func nextEvents(ctx context.Context, s *warren.Session, w *warren.Watch) bool {
+	select {
+	case _, ok := <-w.Events():
+		if !ok {
+			return false
+		}
+	case <-ctx.Done():
+		return false
+	case <-s.Expired():
+		return false
+	}
+	for {
+		select {
+		case _, ok := <-w.Events():
+			if !ok {
+				return false
+			}
+		default:
+			return true
+		}
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -266,15 +268,19 @@ func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool, detai
 }
 
 // FreePort returns a loopback host:port that was free a moment ago, for
-// both TCP and UDP (gossip uses both).
+// both TCP and UDP (gossip uses both). Ports are drawn at random from
+// 20000-32767, below Linux's ephemeral range, so the kernel does not hand
+// the same port to some other socket (another test's client connection)
+// between this check and the node's bind.
 func FreePort(t testing.TB) string {
 	t.Helper()
-	for i := 0; i < 50; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for i := 0; i < 200; i++ {
+		port := 20000 + rand.IntN(12768)
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		l, err := net.Listen("tcp", addr)
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
-		addr := l.Addr().String()
 		u, err := net.ListenPacket("udp", addr)
 		l.Close()
 		if err != nil {
@@ -287,9 +293,6 @@ func FreePort(t testing.TB) string {
 	return ""
 }
 
-// tWriter sends a node's log lines to t.Log until the cluster is closed;
-// background goroutines of libraries (memberlist) may still log after that,
-// when t.Log would panic, so those lines are dropped.
 type tWriter struct {
 	t      testing.TB
 	prefix string
