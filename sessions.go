@@ -15,6 +15,7 @@ import (
 	"github.com/warrenhq/warren/consensus/fsm"
 	"github.com/warrenhq/warren/consensus/fsm/state"
 	"github.com/warrenhq/warren/consensus/fsm/znode"
+	"github.com/warrenhq/warren/grains/coord"
 )
 
 // Sessions, as in ZooKeeper: a client opens a session with a timeout, keeps
@@ -98,21 +99,14 @@ type sessionManager struct {
 
 	mu struct {
 		sync.Mutex
-		live   map[int64]*liveSession
+		live   *coord.Tracker    // sessions of the shards this node leads
 		loaded map[uint64]uint64 // shard -> term whose sessions are loaded
 	}
 }
 
-type liveSession struct {
-	shard    uint64
-	timeout  time.Duration
-	last     time.Time
-	expiring bool
-}
-
 func newSessionManager(n *Node) *sessionManager {
 	m := &sessionManager{n: n, done: make(chan struct{})}
-	m.mu.live = map[int64]*liveSession{}
+	m.mu.live = coord.NewTracker()
 	m.mu.loaded = map[uint64]uint64{}
 	return m
 }
@@ -132,16 +126,7 @@ func (m *sessionManager) stop() {
 func (m *sessionManager) touch(id int64, shard uint64, timeout time.Duration) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s, ok := m.mu.live[id]
-	if !ok {
-		s = &liveSession{shard: shard, timeout: timeout}
-		m.mu.live[id] = s
-	}
-	if s.expiring {
-		return false
-	}
-	s.last = time.Now()
-	return true
+	return m.mu.live.Touch(id, shard, timeout, time.Now())
 }
 
 func (m *sessionManager) run() {
@@ -182,11 +167,7 @@ func (m *sessionManager) loadLedShards() {
 		}
 	}
 	m.mu.Lock()
-	for id, s := range m.mu.live {
-		if _, ok := led[s.shard]; !ok {
-			delete(m.mu.live, id)
-		}
-	}
+	m.mu.live.Keep(func(shard uint64) bool { _, ok := led[shard]; return ok })
 	var toLoad []uint64
 	for shard, term := range led {
 		if m.mu.loaded[shard] != term {
@@ -247,14 +228,7 @@ func (m *sessionManager) load(shard, term uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, f := range all {
-		if _, ok := m.mu.live[f.id]; ok {
-			continue
-		}
-		s := &liveSession{shard: shard, timeout: f.rec.timeout, last: now}
-		if f.rec.closing {
-			s.last = now.Add(-f.rec.timeout - time.Second) // finish the closing at once
-		}
-		m.mu.live[f.id] = s
+		m.mu.live.Load(f.id, shard, f.rec.timeout, f.rec.closing, now)
 	}
 	m.mu.loaded[shard] = term
 	return nil
@@ -262,17 +236,9 @@ func (m *sessionManager) load(shard, term uint64) error {
 
 // due returns the sessions whose timeout has passed and marks them.
 func (m *sessionManager) due() []int64 {
-	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []int64
-	for id, s := range m.mu.live {
-		if !s.expiring && now.Sub(s.last) > s.timeout {
-			s.expiring = true
-			out = append(out, id)
-		}
-	}
-	return out
+	return m.mu.live.Due(time.Now())
 }
 
 // expire closes a session: mark its record closing, delete its ephemerals
@@ -286,13 +252,10 @@ func (m *sessionManager) expire(id int64) {
 	defer m.mu.Unlock()
 	if err != nil {
 		n.log.Warn("session expiry failed; will retry", "session", fmt.Sprintf("0x%x", id), "err", err)
-		if s, ok := m.mu.live[id]; ok {
-			s.expiring = false
-			s.last = time.Now().Add(-s.timeout) // due again next round
-		}
+		m.mu.live.Retry(id, time.Now())
 		return
 	}
-	delete(m.mu.live, id)
+	m.mu.live.Done(id)
 	n.log.Info("session closed", "session", fmt.Sprintf("0x%x", id))
 }
 
@@ -403,15 +366,13 @@ func (g sessionGrain) Receive(ctx *actors.Context, method string, payload []byte
 		return binary.BigEndian.AppendUint64(nil, uint64(rec.timeout.Milliseconds())), nil
 	case "close":
 		g.n.sessions.mu.Lock()
-		if s, ok := g.n.sessions.mu.live[id]; ok {
-			s.expiring = true
-		}
+		g.n.sessions.mu.live.Expiring(id)
 		g.n.sessions.mu.Unlock()
 		if err := g.n.closeSession(ctx, id); err != nil {
 			return nil, err
 		}
 		g.n.sessions.mu.Lock()
-		delete(g.n.sessions.mu.live, id)
+		g.n.sessions.mu.live.Done(id)
 		g.n.sessions.mu.Unlock()
 		return nil, nil
 	}
