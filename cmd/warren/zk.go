@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -29,8 +30,9 @@ func newZKCmd(stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) *
 			"node's HTTP address. --addr may list several host:port, tried in order: the next\n" +
 			"is tried when one cannot be reached or is not ready, and never after a write may\n" +
 			"have been applied.\n\n" +
-			"The HTTP API has no sessions, so it cannot create ephemeral znodes, and no\n" +
-			"watches yet. It acts as \"world\": znodes whose ACL denies world:anyone refuse it.\n\n" +
+			"The HTTP API has no sessions, so it cannot create ephemeral znodes; watches are\n" +
+			"persistent and streamed (zk watch). It acts as \"world\": znodes whose ACL denies\n" +
+			"world:anyone refuse it.\n\n" +
 			"Exit status: 0 on success, 1 when the node answers with an error (a ZooKeeper\n" +
 			"error such as \"Node does not exist: /a\") or cannot be reached, 2 on bad usage.",
 		Args: noArgs,
@@ -44,7 +46,7 @@ func newZKCmd(stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) *
 		newZKCreateCmd(conn, stdout),
 		newZKRmCmd(conn),
 		newZKStatCmd(conn, stdout),
-		newZKWatchCmd(),
+		newZKWatchCmd(conn, stdout),
 	)
 	return zk
 }
@@ -247,15 +249,82 @@ func newZKStatCmd(conn *zkConn, stdout io.Writer) *cobra.Command {
 	}
 }
 
-func newZKWatchCmd() *cobra.Command {
-	return &cobra.Command{
+func newZKWatchCmd(conn *zkConn, stdout io.Writer) *cobra.Command {
+	var recursive bool
+	var count int
+	cmd := &cobra.Command{
 		Use:   "watch PATH",
-		Short: "Not supported yet: watches come with the watch API",
+		Short: "Print every change of a znode (and its subtree with -r) until interrupted",
 		Args:  pathArgs(0),
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("zk watch is not supported yet: watches come with the watch API")
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return conn.watch(cmd, args[0], recursive, count, stdout)
 		},
 	}
+	cmd.Flags().BoolVarP(&recursive, "recursive", "r", false, "also watch every descendant (persistent recursive watch)")
+	cmd.Flags().IntVar(&count, "count", 0, "exit after this many events (0: run until interrupted)")
+	return cmd
+}
+
+// watch streams GET /api/zk/watch from the first address that answers and
+// prints one line per event.
+func (c *zkConn) watch(cmd *cobra.Command, path string, recursive bool, count int, stdout io.Writer) error {
+	addrs, err := c.addrs(cmd)
+	if err != nil {
+		return err
+	}
+	q := url.Values{"path": {path}}
+	if recursive {
+		q.Set("recursive", "1")
+	}
+	var errs []error
+	for _, addr := range addrs {
+		base := addr
+		if !strings.Contains(base, "://") {
+			base = "http://" + base
+		}
+		req, err := http.NewRequestWithContext(cmd.Context(), http.MethodGet, strings.TrimRight(base, "/")+"/api/zk/watch?"+q.Encode(), nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+			continue
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			var e struct {
+				Error string `json:"error"`
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&e)
+			return fmt.Errorf("%s: %s", addr, e.Error)
+		}
+		return printWatch(resp.Body, count, stdout)
+	}
+	return fmt.Errorf("no node answered: %w", errors.Join(errs...))
+}
+
+func printWatch(body io.Reader, count int, stdout io.Writer) error {
+	sc := bufio.NewScanner(body)
+	seen := 0
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var ev httpapi.ZKWatchEvent
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			return fmt.Errorf("bad event %q: %w", line, err)
+		}
+		fmt.Fprintf(stdout, "%s %s zxid=0x%x\n", ev.Type, ev.Path, ev.Zxid)
+		if seen++; count > 0 && seen >= count {
+			return nil
+		}
+	}
+	if err := sc.Err(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }
 
 // pathArgs accepts a znode path followed by lo more arguments, or lo to

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -194,10 +195,43 @@ func TestZKUsage(t *testing.T) {
 	}
 }
 
-func TestZKWatchNotSupported(t *testing.T) {
-	code, _, stderr := runCLI(t, nil, "zk", "watch", "/a")
-	if code != exitFailed || !strings.Contains(stderr, "not supported yet: watches come with the watch API") {
-		t.Fatalf("exit %d, stderr %q", code, stderr)
+func TestZKWatchStreamsEvents(t *testing.T) {
+	addr := nodeServer(t)
+	if code, _, stderr := zkCLI(t, addr, "create", "/w", "0"); code != 0 {
+		t.Fatalf("create: %s", stderr)
+	}
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, stdout, stderr := zkCLI(t, addr, "watch", "/w", "-r", "--count", "2")
+		done <- result{code, stdout, stderr}
+	}()
+	// The watch is set asynchronously: keep changing /w until two events
+	// have been printed.
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 1; ; i++ {
+		select {
+		case r := <-done:
+			if r.code != 0 {
+				t.Fatalf("watch exit %d: %s", r.code, r.stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+			if len(lines) != 2 || !strings.HasPrefix(lines[0], "NodeDataChanged /w zxid=0x") {
+				t.Fatalf("watch printed %q", r.stdout)
+			}
+			return
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("watch printed no events within 20s")
+		}
+		if code, _, stderr := zkCLI(t, addr, "set", "/w", strconv.Itoa(i)); code != 0 {
+			t.Fatalf("set: %s", stderr)
+		}
+		time.Sleep(50 * time.Millisecond) // pacing the writer, not synchronisation
 	}
 }
 

@@ -197,6 +197,7 @@ func registerZK(mux *http.ServeMux, h *handler) {
 	mux.HandleFunc("POST /api/zk/node", h.zkCreate)
 	mux.HandleFunc("PUT /api/zk/node", h.zkSet)
 	mux.HandleFunc("DELETE /api/zk/node", h.zkDelete)
+	mux.HandleFunc("GET /api/zk/watch", h.zkWatch)
 }
 
 // badRequest is a malformed request, answered with its status (400 unless
