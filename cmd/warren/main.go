@@ -66,6 +66,7 @@ func newRootCmd(stdout, stderr io.Writer, lookupEnv func(string) (string, bool))
 		newServerCmd(stdout, stderr, lookupEnv),
 		newClusterCmd(stdout, lookupEnv),
 		newZKCmd(stdout, stderr, lookupEnv),
+		newBenchCmd(stdout),
 		newVersionCmd(stdout),
 	)
 	return root
