@@ -65,6 +65,11 @@ type Config struct {
 	// deadline. Default: 5s.
 	RequestTimeout time.Duration `yaml:"request_timeout"`
 
+	// MaxZnodeDataBytes limits the data of one znode (ZooKeeper's
+	// jute.maxbuffer). Every node of a cluster must use the same value.
+	// Default: 1 MiB.
+	MaxZnodeDataBytes int `yaml:"max_znode_data_bytes"`
+
 	// SessionMinTimeout and SessionMaxTimeout bound the session timeouts
 	// clients may negotiate (ZooKeeper's minSessionTimeout and
 	// maxSessionTimeout). Defaults: 4s and 40s.
@@ -95,6 +100,8 @@ func DefaultConfig() Config {
 		DeadNodeTimeout:  5 * time.Minute,
 		GrainIdleTimeout: 5 * time.Minute,
 		RequestTimeout:   5 * time.Second,
+
+		MaxZnodeDataBytes: 1 << 20,
 
 		SessionMinTimeout: 4 * time.Second,
 		SessionMaxTimeout: 40 * time.Second,
@@ -157,6 +164,9 @@ func (c Config) Validate() error {
 	}
 	if c.GrainIdleTimeout < time.Second {
 		bad("grain_idle_timeout", "%v is shorter than 1s", c.GrainIdleTimeout)
+	}
+	if c.MaxZnodeDataBytes < 1 || c.MaxZnodeDataBytes > 64<<20 {
+		bad("max_znode_data_bytes", "%d is outside [1, 64 MiB]", c.MaxZnodeDataBytes)
 	}
 	if c.SessionMinTimeout < 100*time.Millisecond {
 		bad("session_min_timeout", "%v is shorter than 100ms", c.SessionMinTimeout)

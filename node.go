@@ -94,7 +94,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		Dir:       cfg.DataDir,
 		RaftAddr:  cfg.RaftAddr,
 		RTTMillis: uint64(cfg.RTTMillis),
-		Machines:  machines,
+		Machines:  machines(cfg),
 		OnLeader:  n.onLeader,
 		OnApply: func(shard, _ uint64, _ []fsm.Result, events []fsm.Event) {
 			if len(events) > 0 {
@@ -153,12 +153,16 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	return n, nil
 }
 
-// machines returns the state machines of one shard.
-func machines(shard uint64) map[string]fsm.Machine {
-	if shard == MetaShard {
-		return map[string]fsm.Machine{meta.Kind: meta.New()}
+// machines returns, for each shard, its state machines.
+func machines(cfg Config) func(shard uint64) map[string]fsm.Machine {
+	lim := znode.DefaultLimits()
+	lim.MaxDataBytes = cfg.MaxZnodeDataBytes
+	return func(shard uint64) map[string]fsm.Machine {
+		if shard == MetaShard {
+			return map[string]fsm.Machine{meta.Kind: meta.New()}
+		}
+		return map[string]fsm.Machine{state.Kind: state.New(), znode.Kind: znode.New(lim)}
 	}
-	return map[string]fsm.Machine{state.Kind: state.New(), znode.Kind: znode.New(znode.DefaultLimits())}
 }
 
 func (n *Node) clusterConfig(seeds []string) cluster.Config {

@@ -89,6 +89,7 @@ var options = []option{
 	durationOpt("dead-node-timeout", "how long a node is unreachable before its replicas move elsewhere", func(s *settings) *time.Duration { return &s.Node.DeadNodeTimeout }),
 	durationOpt("grain-idle-timeout", "passivate a grain after this long without a message", func(s *settings) *time.Duration { return &s.Node.GrainIdleTimeout }),
 	durationOpt("request-timeout", "bound on a grain request whose caller set no deadline", func(s *settings) *time.Duration { return &s.Node.RequestTimeout }),
+	intOpt("max-znode-data-bytes", "largest znode data accepted (jute.maxbuffer); the same on every node", func(s *settings) *int { return &s.Node.MaxZnodeDataBytes }),
 	durationOpt("session-min-timeout", "shortest session timeout a client may negotiate", func(s *settings) *time.Duration { return &s.Node.SessionMinTimeout }),
 	durationOpt("session-max-timeout", "longest session timeout a client may negotiate", func(s *settings) *time.Duration { return &s.Node.SessionMaxTimeout }),
 	{
