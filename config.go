@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/warrenhq/warren/observability"
@@ -69,6 +70,11 @@ type Config struct {
 	// jute.maxbuffer). Every node of a cluster must use the same value.
 	// Default: 1 MiB.
 	MaxZnodeDataBytes int `yaml:"max_znode_data_bytes"`
+
+	// SuperDigest, if set, is the digest identity ("super:<base64 sha1>",
+	// see Digest) whose holder bypasses every ACL, like ZooKeeper's
+	// zookeeper.DigestAuthenticationProvider.superDigest. Default: none.
+	SuperDigest string `yaml:"super_digest"`
 
 	// SessionMinTimeout and SessionMaxTimeout bound the session timeouts
 	// clients may negotiate (ZooKeeper's minSessionTimeout and
@@ -167,6 +173,11 @@ func (c Config) Validate() error {
 	}
 	if c.MaxZnodeDataBytes < 1 || c.MaxZnodeDataBytes > 64<<20 {
 		bad("max_znode_data_bytes", "%d is outside [1, 64 MiB]", c.MaxZnodeDataBytes)
+	}
+	if c.SuperDigest != "" {
+		if u, d, ok := strings.Cut(c.SuperDigest, ":"); !ok || u == "" || d == "" {
+			bad("super_digest", "must be user:base64(sha1(user:password))")
+		}
 	}
 	if c.SessionMinTimeout < 100*time.Millisecond {
 		bad("session_min_timeout", "%v is shorter than 100ms", c.SessionMinTimeout)

@@ -203,3 +203,48 @@ func TestContainersAndTTLNodesExpire(t *testing.T) {
 	testcluster.WaitFor(t, 10*time.Second, "empty container deleted", gone("/ct/box"))
 	testcluster.WaitFor(t, 10*time.Second, "TTL node deleted", gone("/ct/ttl"))
 }
+
+func TestCoordCheckMultiReadAndSuperDigest(t *testing.T) {
+	c := testcluster.New(t, 1, testcluster.Options{Configure: func(cfg *warren.Config) {
+		cfg.SuperDigest = warren.Digest("super", "s3cret")
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	a := c.N(0).Coord()
+	if _, _, err := a.Create(ctx, "/mr", []byte("d"), warren.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Check(ctx, "/mr", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Check(ctx, "/mr", 3); !errors.Is(err, warren.ErrBadVersion) {
+		t.Fatalf("check with a wrong version: %v", err)
+	}
+	res, err := a.MultiRead(ctx, warren.GetDataOp("/mr"), warren.GetChildrenOp("/mr"), warren.GetDataOp("/missing"))
+	if err != nil || string(res[0].Data) != "d" || len(res[1].Children) != 0 || !errors.Is(res[2].Err, warren.ErrNoNode) {
+		t.Fatalf("multiRead = %+v %v", res, err)
+	}
+	// A node whose ACL names only bob: refused to alice, allowed to bob.
+	bob, err := a.AddAuth("digest", "bob:pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acl := []warren.ACL{{Perms: 31, Scheme: "digest", ID: warren.Digest("bob", "pw")}}
+	if _, _, err := bob.Create(ctx, "/mr/bob", nil, warren.CreateOptions{ACL: acl}); err != nil {
+		t.Fatal(err)
+	}
+	alice, _ := a.AddAuth("digest", "alice:pw")
+	if _, _, err := alice.Get(ctx, "/mr/bob"); !errors.Is(err, warren.ErrNoAuth) {
+		t.Fatalf("alice reads bob's node: %v", err)
+	}
+	super, err := a.AddAuth("digest", "super:s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := super.Set(ctx, "/mr/bob", []byte("by super"), -1); err != nil {
+		t.Fatalf("super writes bob's node: %v", err)
+	}
+	if _, err := a.AddAuth("digest", "nocolon"); !errors.Is(err, warren.ErrAuthFailed) {
+		t.Fatalf("malformed digest auth: %v", err)
+	}
+}

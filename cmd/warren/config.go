@@ -90,6 +90,7 @@ var options = []option{
 	durationOpt("grain-idle-timeout", "passivate a grain after this long without a message", func(s *settings) *time.Duration { return &s.Node.GrainIdleTimeout }),
 	durationOpt("request-timeout", "bound on a grain request whose caller set no deadline", func(s *settings) *time.Duration { return &s.Node.RequestTimeout }),
 	intOpt("max-znode-data-bytes", "largest znode data accepted (jute.maxbuffer); the same on every node", func(s *settings) *int { return &s.Node.MaxZnodeDataBytes }),
+	stringOpt("super-digest", "digest identity (super:base64(sha1(super:password))) that bypasses every ACL", func(s *settings) *string { return &s.Node.SuperDigest }),
 	durationOpt("session-min-timeout", "shortest session timeout a client may negotiate", func(s *settings) *time.Duration { return &s.Node.SessionMinTimeout }),
 	durationOpt("session-max-timeout", "longest session timeout a client may negotiate", func(s *settings) *time.Duration { return &s.Node.SessionMaxTimeout }),
 	{

@@ -26,6 +26,8 @@ type Options struct {
 	Replicas int
 	// RTTMillis of Raft. Default 20 (elections after 200-400 ms).
 	RTTMillis int
+	// Configure, if set, adjusts each node's configuration before it starts.
+	Configure func(*warren.Config)
 	// GrainIdleTimeout passivates idle grains. Default: the node default.
 	GrainIdleTimeout time.Duration
 	// LogLevel of the nodes' logs, written to t.Log. Default Warn, or the
@@ -99,6 +101,9 @@ func (c *Cluster) Add() *Node {
 	cfg.Shards, cfg.Replicas, cfg.RTTMillis = c.opts.Shards, c.opts.Replicas, c.opts.RTTMillis
 	if c.opts.GrainIdleTimeout > 0 {
 		cfg.GrainIdleTimeout = c.opts.GrainIdleTimeout
+	}
+	if c.opts.Configure != nil {
+		c.opts.Configure(&cfg)
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(tWriter{t: c.t, prefix: fmt.Sprintf("node%d ", idx+1), closed: &c.logClosed},
 		&slog.HandlerOptions{Level: c.opts.LogLevel}))
