@@ -136,7 +136,7 @@ func (c *Coord) read(ctx context.Context, shard uint64, q []byte) ([]byte, error
 	if c.n.closed.Load() {
 		return nil, ErrClosed
 	}
-	if c.n.host.AppliedIndex(shard) > 0 {
+	if c.n.host.Hosts(shard) {
 		wctx, cancel := context.WithTimeout(ctx, time.Second)
 		err := c.n.host.WaitApplied(wctx, shard, c.seenIndex(shard))
 		cancel()
@@ -416,7 +416,7 @@ func (c *Coord) Sync(ctx context.Context, path string) error {
 		}
 	}
 	for _, s := range shards {
-		if c.n.host.AppliedIndex(s) == 0 {
+		if !c.n.host.Hosts(s) {
 			continue // not hosted here: reads go to the leader anyway
 		}
 		q := fsm.EncodeQuery(znode.Kind, znode.EncodeExists(znode.Exists{Path: "/"}))

@@ -225,3 +225,22 @@ func TestRestoreWatchesAfterMove(t *testing.T) {
 		t.Fatal("persistent watch still there after removal")
 	}
 }
+
+// TestWatchOnFreshNamespace: a watch on a namespace nobody has written to
+// yet (its shard has applied nothing) works.
+func TestWatchOnFreshNamespace(t *testing.T) {
+	c := testcluster.New(t, 1, testcluster.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	w := c.N(0).Coord()
+	_, ok, ch, err := w.ExistsW(ctx, "/brand-new")
+	if err != nil || ok {
+		t.Fatalf("ExistsW on a fresh namespace: %v %v", ok, err)
+	}
+	if _, _, err := c.N(0).Coord().Create(ctx, "/brand-new", nil, warren.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, ch, "fresh namespace"); ev.Type != warren.EventNodeCreated {
+		t.Fatalf("event %+v", ev)
+	}
+}

@@ -227,7 +227,7 @@ func (w *Watch) Close() {
 // registration is missed.
 func (c *Coord) readWatched(ctx context.Context, path string, q []byte, decide func(answer []byte) *watcher) error {
 	shard := c.n.NamespaceShard(path)
-	if c.n.host.AppliedIndex(shard) == 0 {
+	if !c.n.host.Hosts(shard) {
 		return ErrWatchNotHosted
 	}
 	if err := c.n.host.WaitApplied(ctx, shard, c.seenIndex(shard)); err != nil {

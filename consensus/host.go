@@ -416,6 +416,13 @@ func (h *Host) linearRead(ctx context.Context, shard uint64, query []byte) (inte
 	}
 }
 
+// Hosts reports whether this node runs a replica of shard whose state
+// machine is open (it may not have applied anything yet).
+func (h *Host) Hosts(shard uint64) bool {
+	r, err := h.replica(shard)
+	return err == nil && r.sm != nil
+}
+
 // AppliedIndex returns the Raft index the local replica of shard has
 // applied, or 0 when it is not hosted here.
 func (h *Host) AppliedIndex(shard uint64) uint64 {

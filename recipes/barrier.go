@@ -26,7 +26,7 @@ func NewBarrier(s *warren.Session, path string) *Barrier {
 // Set raises the barrier, creating missing parents. Raising a raised
 // barrier is not an error.
 func (b *Barrier) Set(ctx context.Context) error {
-	return ensure(ctx, b.s.Coord(), b.path, nil)
+	return createAll(ctx, b.s.Coord(), b.path, nil, warren.ModePersistent)
 }
 
 // Remove lowers the barrier. Lowering a lowered barrier is not an error.
@@ -44,19 +44,5 @@ func (b *Barrier) Wait(ctx context.Context) error {
 	if err := c.Sync(ctx, b.path); err != nil {
 		return err
 	}
-	for {
-		_, ok, ch, err := c.ExistsW(ctx, b.path)
-		if err != nil {
-			if err := pauseIfTransient(ctx, b.s, err); err != nil {
-				return err
-			}
-			continue
-		}
-		if !ok {
-			return nil
-		}
-		if err := await(ctx, b.s, ch); err != nil {
-			return err
-		}
-	}
+	return awaitGone(ctx, b.s, b.path)
 }

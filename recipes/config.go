@@ -50,7 +50,7 @@ func (c *Config) Set(ctx context.Context, value []byte) error {
 		case err == nil:
 			return nil
 		case errors.Is(err, warren.ErrNoNode):
-			if err := mkdirs(ctx, co, parent(c.path), warren.ModePersistent); err != nil {
+			if err := createAll(ctx, co, parent(c.path), nil, warren.ModePersistent); err != nil {
 				return err
 			}
 		case !errors.Is(err, warren.ErrNodeExists): // NodeExists: set it on the next round

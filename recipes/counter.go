@@ -47,7 +47,7 @@ func (c *Counter) Add(ctx context.Context, delta int64) (int64, error) {
 		next := v + delta
 		data := []byte(strconv.FormatInt(next, 10))
 		if version < 0 {
-			err = ensure(ctx, co, c.path, nil)
+			err = createAll(ctx, co, c.path, nil, warren.ModePersistent)
 			if err == nil {
 				continue // created empty: add on the next round
 			}

@@ -24,6 +24,11 @@
 // clients' writes at once (Leader, Instances, Config.Get, Barrier.Wait,
 // Counter.Get) it calls Sync first, as ZooKeeper's recipes do.
 //
+// Waiting uses watches, which a node keeps only for namespaces it
+// replicates: open the session through such a node (in a cluster of up to
+// Config.Replicas nodes, every node replicates everything), or waits fail
+// with warren.ErrWatchNotHosted.
+//
 // Concurrency: the values of this package are safe for use by several
 // goroutines, but a Lock, RWLock, Election or DoubleBarrier value stands for
 // one participant: it holds at most one acquisition at a time, and a second

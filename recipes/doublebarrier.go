@@ -71,8 +71,11 @@ func (d *DoubleBarrier) enter(ctx context.Context, path string) error {
 	var up bool
 	var ch <-chan warren.WatchEvent
 	for attempt := 0; ; attempt++ {
-		var err error
-		if _, up, ch, err = c.ExistsW(ctx, ready); err != nil {
+		err := watching(ctx, d.s, ready, func() (err error) {
+			_, up, ch, err = c.ExistsW(ctx, ready)
+			return err
+		})
+		if err != nil {
 			return err
 		}
 		_, _, err = c.Create(ctx, path, nil, warren.CreateOptions{Mode: warren.ModeEphemeral})
@@ -82,7 +85,7 @@ func (d *DoubleBarrier) enter(ctx context.Context, path string) error {
 		if !errors.Is(err, warren.ErrNoNode) || attempt == 3 {
 			return fmt.Errorf("recipes: enter %s: %w", d.dir, err)
 		}
-		if err := mkdirs(ctx, c, d.dir, warren.ModeContainer); err != nil {
+		if err := createAll(ctx, c, d.dir, nil, warren.ModeContainer); err != nil {
 			return err
 		}
 	}
@@ -96,7 +99,7 @@ func (d *DoubleBarrier) enter(ctx context.Context, path string) error {
 		return err
 	}
 	if len(participants(children)) >= d.n {
-		return ensure(ctx, c, ready, nil)
+		return createAll(ctx, c, ready, nil, warren.ModePersistent)
 	}
 	return await(ctx, d.s, ch)
 }

@@ -147,24 +147,30 @@ func (o *observer) step(ctx context.Context) error {
 	children, _, err := c.Children(ctx, dir)
 	if errors.Is(err, warren.ErrNoNode) {
 		// No directory yet: wait for it to be created.
-		_, ok, ch, err := c.ExistsW(ctx, dir)
-		if err != nil || ok {
-			return err
-		}
-		return await(ctx, s, ch)
+		return awaitPresence(ctx, s, dir, true)
 	}
 	if err != nil {
 		return err
 	}
 	q := queueOf(children)
 	if len(q) == 0 {
-		children, _, ch, err := c.ChildrenW(ctx, dir)
+		var ch <-chan warren.WatchEvent
+		err := watching(ctx, s, dir, func() (err error) {
+			children, _, ch, err = c.ChildrenW(ctx, dir)
+			return err
+		})
 		if err != nil || len(queueOf(children)) > 0 {
 			return err
 		}
 		return await(ctx, s, ch)
 	}
-	data, st, ch, err := c.GetW(ctx, join(dir, q[0].name))
+	var data []byte
+	var st warren.Stat
+	var ch <-chan warren.WatchEvent
+	err = watching(ctx, s, dir, func() (err error) {
+		data, st, ch, err = c.GetW(ctx, join(dir, q[0].name))
+		return err
+	})
 	if errors.Is(err, warren.ErrNoNode) {
 		return nil // the leader just left: look again
 	}

@@ -24,9 +24,9 @@ import (
 // acquisition of the same lock path, whichever node or session acquires
 // it, for two reasons:
 //
-//   - A namespace (first path segment) lives in one Raft shard, and each
-//     command that shard applies gets a zxid greater than every zxid before
-//     it. The last zxid is replicated state, so it does not go back when
+//   - A namespace (first path segment) lives in one Raft shard (the
+//     mapping is fixed when the cluster forms), and each command that
+//     shard applies gets a zxid greater than every zxid before it. The last zxid is replicated state, so it does not go back when
 //     leadership moves or a node dies or restarts.
 //   - The lock is granted in creation order. Suppose holder H2 acquired
 //     after H1 but its child was created first. Then both children were in

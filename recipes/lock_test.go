@@ -3,12 +3,14 @@ package recipes_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/warrenhq/warren"
 	"github.com/warrenhq/warren/internal/testcluster"
 	"github.com/warrenhq/warren/recipes"
 )
@@ -164,35 +166,51 @@ func TestLockFailover(t *testing.T) {
 	}
 }
 
-// TestLockHonoursContext: a waiter whose context ends withdraws, and the
-// next waiter is not held up by it.
-func TestLockHonoursContext(t *testing.T) {
+// TestLockWaitersGiveUp: a waiter whose context ends, and one whose
+// session ends, withdraw, and the next contender is not held up by them.
+func TestLockWaitersGiveUp(t *testing.T) {
 	c, ctx := newCluster(t)
-	holder := recipes.NewLock(session(t, ctx, c, 0), "/ctx/lock")
+	const path = "/giveup/lock"
+	holder := recipes.NewLock(session(t, ctx, c, 0), path)
 	if _, err := holder.Lock(ctx); err != nil {
 		t.Fatal(err)
 	}
-	quitter := recipes.NewLock(session(t, ctx, c, 1), "/ctx/lock")
-	qctx, cancel := context.WithCancel(ctx)
-	quit := make(chan error, 1)
-	go func() {
-		_, err := quitter.Lock(qctx)
-		quit <- err
-	}()
-	testcluster.WaitFor(t, 10*time.Second, "quitter queued", func() bool {
-		return len(children(t, ctx, c, 2, "/ctx/lock")) == 2
-	})
-	cancel()
-	if err := recv(t, quit, 10*time.Second, "cancelled Lock"); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled Lock: %v", err)
+	wait := func(ctx context.Context, l *recipes.Lock) <-chan error {
+		ch := make(chan error, 1)
+		go func() {
+			_, err := l.Lock(ctx)
+			ch <- err
+		}()
+		return ch
 	}
-	testcluster.WaitFor(t, 10*time.Second, "quitter withdrawn", func() bool {
-		return len(children(t, ctx, c, 2, "/ctx/lock")) == 1
-	})
+	queued := func(n int) {
+		t.Helper()
+		testcluster.WaitFor(t, 10*time.Second, fmt.Sprintf("%d lock children", n), func() bool {
+			return len(children(t, ctx, c, 2, path)) == n
+		})
+	}
+	qctx, cancel := context.WithCancel(ctx)
+	quitter := wait(qctx, recipes.NewLock(session(t, ctx, c, 1), path))
+	queued(2)
+	doomed := session(t, ctx, c, 1)
+	orphan := wait(ctx, recipes.NewLock(doomed, path))
+	queued(3)
+
+	cancel()
+	if err := recv(t, quitter, 10*time.Second, "cancelled Lock"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Lock: %v, want context.Canceled", err)
+	}
+	if err := doomed.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := recv(t, orphan, 10*time.Second, "Lock of a closed session"); !errors.Is(err, warren.ErrSessionExpired) {
+		t.Fatalf("Lock of a closed session: %v, want ErrSessionExpired", err)
+	}
+	queued(1)
 	if err := holder.Unlock(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := recipes.NewLock(session(t, ctx, c, 2), "/ctx/lock").TryLock(ctx); err != nil || !ok {
-		t.Fatalf("TryLock after the quitter withdrew: %v %v", ok, err)
+	if _, ok, err := recipes.NewLock(session(t, ctx, c, 2), path).TryLock(ctx); err != nil || !ok {
+		t.Fatalf("TryLock after the waiters gave up: %v %v", ok, err)
 	}
 }

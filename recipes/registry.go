@@ -68,7 +68,7 @@ func (r *ServiceRegistry) Register(ctx context.Context, service, id string, meta
 			return nil
 		case attempt == 3:
 		case errors.Is(err, warren.ErrNoNode):
-			if err := mkdirs(ctx, c, dir, warren.ModeContainer); err != nil {
+			if err := createAll(ctx, c, dir, nil, warren.ModeContainer); err != nil {
 				return err
 			}
 			continue

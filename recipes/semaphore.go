@@ -19,15 +19,16 @@ import (
 // counts its own. A contender that dies or loses its session frees its
 // place in the line and its lease.
 //
-// All contenders of one path must agree on N.
+// All contenders of one path must agree on N. A Semaphore value is safe
+// for concurrent Acquires: each is a contender of its own, with its own
+// Lease.
 type Semaphore struct {
 	s    *warren.Session
 	path string
 	n    int
 }
 
-// NewSemaphore returns a contender for the semaphore at path with n
-// leases.
+// NewSemaphore returns a handle on the semaphore at path with n leases.
 func NewSemaphore(s *warren.Session, path string, n int) *Semaphore {
 	return &Semaphore{s: s, path: path, n: n}
 }
@@ -67,7 +68,12 @@ func (sem *Semaphore) Acquire(ctx context.Context) (*Lease, error) {
 // awaitRoom blocks until dir holds at most n leases, ours (mine) included.
 func (sem *Semaphore) awaitRoom(ctx context.Context, dir, mine string) error {
 	for {
-		leases, _, ch, err := sem.s.Coord().ChildrenW(ctx, dir)
+		var leases []string
+		var ch <-chan warren.WatchEvent
+		err := watching(ctx, sem.s, dir, func() (err error) {
+			leases, _, ch, err = sem.s.Coord().ChildrenW(ctx, dir)
+			return err
+		})
 		if err != nil {
 			if errors.Is(err, warren.ErrNoNode) {
 				return fmt.Errorf("recipes: lease in %s vanished: %w", dir, warren.ErrSessionExpired)
