@@ -224,7 +224,11 @@ func (m *sessionManager) load(shard, term uint64) error {
 		}
 		all = append(all, found{id, rec})
 	}
-	now := time.Now()
+	// No heartbeat reached any leader during the election that made this
+	// node leader, which lasted at least the minimum election timeout: the
+	// sessions were last heard of at least that long ago.
+	minElection := 10 * time.Duration(m.n.cfg.RTTMillis) * time.Millisecond
+	now := time.Now().Add(-minElection)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, f := range all {
