@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // DefaultServiceName is the service.name resource attribute used when
@@ -33,20 +34,30 @@ type TelemetryOptions struct {
 	InstanceID string
 	// Logger receives errors met while serving /metrics. Default: discarded.
 	Logger *slog.Logger
+	// Tracing configures sampling, the span exporter and the span ring.
+	Tracing TracingOptions
 }
 
-// Telemetry owns one process's (or one test node's) metrics pipeline: an
-// OpenTelemetry MeterProvider read by a Prometheus exporter that is
-// registered, together with the Go runtime and process collectors, on a
-// private prometheus.Registry.
+// Telemetry owns one process's (or one test node's) metrics and tracing
+// pipelines: an OpenTelemetry MeterProvider read by a Prometheus exporter
+// that is registered, together with the Go runtime and process collectors,
+// on a private prometheus.Registry; and an OpenTelemetry TracerProvider
+// whose finished spans go to an in-memory Ring and, optionally, to an OTLP
+// or stdout exporter.
 type Telemetry struct {
-	registry *prometheus.Registry
-	provider *sdkmetric.MeterProvider
-	handler  http.Handler
+	registry       *prometheus.Registry
+	provider       *sdkmetric.MeterProvider
+	handler        http.Handler
+	tracerProvider *sdktrace.TracerProvider
+	ring           *Ring
 }
 
-// NewTelemetry builds the metrics pipeline. Call Shutdown when done.
+// NewTelemetry builds the metrics and tracing pipelines. Call Shutdown when
+// done.
 func NewTelemetry(opts TelemetryOptions) (*Telemetry, error) {
+	if err := opts.Tracing.validate(); err != nil {
+		return nil, err
+	}
 	name := opts.ServiceName
 	if name == "" {
 		name = DefaultServiceName
@@ -70,10 +81,16 @@ func NewTelemetry(opts TelemetryOptions) (*Telemetry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("observability: prometheus exporter: %w", err)
 	}
+	res := resource.NewSchemaless(attrs...)
 	provider := sdkmetric.NewMeterProvider(
 		sdkmetric.WithReader(exporter),
-		sdkmetric.WithResource(resource.NewSchemaless(attrs...)),
+		sdkmetric.WithResource(res),
 	)
+	tracerProvider, ring, err := newTracerProvider(opts.Tracing, res)
+	if err != nil {
+		_ = provider.Shutdown(context.Background())
+		return nil, err
+	}
 
 	logger := opts.Logger
 	if logger == nil {
@@ -85,7 +102,13 @@ func NewTelemetry(opts TelemetryOptions) (*Telemetry, error) {
 		Registry:          reg,
 		EnableOpenMetrics: true,
 	})
-	return &Telemetry{registry: reg, provider: provider, handler: handler}, nil
+	return &Telemetry{
+		registry:       reg,
+		provider:       provider,
+		handler:        handler,
+		tracerProvider: tracerProvider,
+		ring:           ring,
+	}, nil
 }
 
 // Meter returns the named meter (by convention the instrumenting package's
@@ -107,13 +130,19 @@ func (t *Telemetry) Registry() *prometheus.Registry { return t.registry }
 // (or OpenMetrics, when negotiated) exposition format.
 func (t *Telemetry) MetricsHandler() http.Handler { return t.handler }
 
-// Shutdown flushes and stops the meter provider. Instruments created from it
-// become no-ops. Calling Shutdown more than once returns nil.
+// Shutdown flushes and stops the tracer provider (sending spans still
+// batched to the exporter, within ctx) and the meter provider. Instruments
+// and tracers created from them become no-ops; the Ring keeps the spans it
+// holds. Calling Shutdown more than once returns nil.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
-	if err := t.provider.Shutdown(ctx); err != nil && !errors.Is(err, sdkmetric.ErrReaderShutdown) {
-		return fmt.Errorf("observability: shut down meter provider: %w", err)
+	var errs []error
+	if err := t.tracerProvider.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("observability: shut down tracer provider: %w", err))
 	}
-	return nil
+	if err := t.provider.Shutdown(ctx); err != nil && !errors.Is(err, sdkmetric.ErrReaderShutdown) {
+		errs = append(errs, fmt.Errorf("observability: shut down meter provider: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // promLogger adapts slog to promhttp.Logger.

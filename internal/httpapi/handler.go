@@ -62,6 +62,7 @@ func NewHandler(b Backend, metrics http.Handler, opts Options, logger *slog.Logg
 	mux.HandleFunc("GET /readyz", h.readyz)
 	mux.HandleFunc("GET /api/cluster", h.cluster)
 	registerZK(mux, h)
+	registerTraces(mux, h)
 	if metrics != nil {
 		mux.Handle("GET /metrics", metrics)
 	}
