@@ -21,6 +21,7 @@ import (
 	"github.com/warrenhq/warren"
 	"github.com/warrenhq/warren/internal/httpapi"
 	"github.com/warrenhq/warren/observability"
+	"github.com/warrenhq/warren/protocol/zk"
 )
 
 // Shutdown deadlines.
@@ -111,10 +112,19 @@ func runNode(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer web.stop(logger)
+	// Like HTTP, the ZooKeeper port is taken before the node starts, so that
+	// a conflict is reported first; it is served once the node runs.
+	zkLn, err := listenZK(cfg.ZKAddr)
+	if err != nil {
+		return err
+	}
 
 	logger.Info("starting node", "node_id", cfg.NodeID, "data_dir", cfg.DataDir, "join", cfg.Join)
 	node, err := warren.Start(ctx, cfg)
 	if err != nil {
+		if zkLn != nil {
+			zkLn.Close()
+		}
 		if ctx.Err() != nil {
 			return errors.New("interrupted while starting")
 		}
@@ -122,7 +132,12 @@ func runNode(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 	}
 	backend.coord.Store(node.Coord())
 	backend.node.Store(node)
-	printListening(stdout, node.ID(), cfg, web.url())
+	zkSrv, zkFailed := serveZK(zkLn, node, logger)
+	shown := cfg
+	if zkLn != nil {
+		shown.ZKAddr = zkLn.Addr().String()
+	}
+	printListening(stdout, node.ID(), shown, web.url())
 
 	var runErr error
 	select {
@@ -131,12 +146,21 @@ func runNode(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 	case err := <-web.failed:
 		runErr = fmt.Errorf("http server: %w", err)
 		logger.Error("http server failed; shutting down", "err", err)
+	case err := <-zkFailed:
+		runErr = fmt.Errorf("zookeeper server: %w", err)
+		logger.Error("zookeeper server failed; shutting down", "err", err)
 	}
 	stop() // from here on a second SIGINT/SIGTERM terminates the process
 	backend.closing.Store(true)
 
 	closeCtx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
+	if zkSrv != nil {
+		// Sessions stay alive: clients move to another node.
+		if err := zkSrv.Close(closeCtx); err != nil {
+			logger.Warn("zookeeper server close", "err", err)
+		}
+	}
 	if err := node.Close(closeCtx); err != nil {
 		return errors.Join(runErr, fmt.Errorf("close node: %w", err))
 	}
@@ -246,6 +270,34 @@ func (w *webServer) stop(logger *slog.Logger) {
 		logger.Warn("http shutdown", "err", err)
 		w.srv.Close()
 	}
+}
+
+// listenZK takes the ZooKeeper protocol's port; an empty addr disables it.
+func listenZK(addr string) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("zookeeper: %w", err)
+	}
+	return ln, nil
+}
+
+// serveZK serves the ZooKeeper protocol on ln (nothing when ln is nil); the
+// channel receives Serve's error if it stops on its own.
+func serveZK(ln net.Listener, node *warren.Node, logger *slog.Logger) (*zk.Server, <-chan error) {
+	failed := make(chan error, 1)
+	if ln == nil {
+		return nil, failed
+	}
+	srv := zk.NewServer(node, zk.DefaultConfig(), logger)
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, zk.ErrServerClosed) {
+			failed <- err
+		}
+	}()
+	return srv, failed
 }
 
 // printListening tells the user where the node can be reached.
