@@ -106,7 +106,7 @@ func runNode(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	backend := &nodeBackend{timeout: cfg.RequestTimeout}
+	backend := &nodeBackend{timeout: cfg.RequestTimeout, traces: tel.Traces()}
 	web, err := startHTTP(cfg.HTTPAddr, httpapi.NewHandler(backend, tel.MetricsHandler(), httpapi.DefaultOptions(), logger), logger)
 	if err != nil {
 		return err
@@ -175,7 +175,11 @@ type nodeBackend struct {
 	coord   atomic.Pointer[warren.Coord] // one client for every request, so they read each other's writes
 	closing atomic.Bool
 	timeout time.Duration // bound on each call, so a stuck node cannot pile up requests
+	traces  *observability.Ring
 }
+
+// Traces serves /api/traces from the node's span ring.
+func (b *nodeBackend) Traces() *observability.Ring { return b.traces }
 
 var (
 	errStarting = fmt.Errorf("node is starting (%w)", httpapi.ErrUnavailable)

@@ -297,8 +297,12 @@ func newResponse(op OpCode) (Record, bool) {
 		return new(WhoAmIResponse), true
 	case OpNotification:
 		return new(WatcherEvent), true
+	case OpAddWatch:
+		// ZooKeeper answers addWatch with an ErrorResponse body (its err
+		// field), and the Java client expects it.
+		return new(ErrorResponse), true
 	case OpDelete, OpCheck, OpPing, OpCloseSession, OpAuth, OpSetWatches, OpSetWatches2,
-		OpAddWatch, OpRemoveWatches, OpCheckWatches:
+		OpRemoveWatches, OpCheckWatches:
 		return nil, true
 	}
 	return nil, false

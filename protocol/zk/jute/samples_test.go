@@ -128,7 +128,7 @@ func sampleResponses() []sampleResponse {
 		{OpAuth, nil},
 		{OpSetWatches, nil},
 		{OpSetWatches2, nil},
-		{OpAddWatch, nil},
+		{OpAddWatch, &ErrorResponse{Err: CodeOK}},
 		{OpRemoveWatches, nil},
 		{OpCheckWatches, nil},
 	}
