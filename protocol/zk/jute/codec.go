@@ -217,8 +217,9 @@ func EncodeRequest(e *Encoder, xid int32, r Request) {
 
 // EncodeResponse appends a complete reply frame to e: hdr, then body unless
 // body is nil. Send a nil body for operations whose reply has none (delete,
-// check, setWatches, setWatches2, addWatch, removeWatches, checkWatches,
-// auth, ping, closeSession) and for every reply whose hdr.Err is not CodeOK.
+// check, setWatches, setWatches2, removeWatches, checkWatches, auth, ping,
+// closeSession) and for every reply whose hdr.Err is not CodeOK. addWatch's
+// reply carries an ErrorResponse.
 func EncodeResponse(e *Encoder, hdr ReplyHeader, body Record) {
 	start := e.beginFrame()
 	hdr.Encode(e)
