@@ -80,7 +80,7 @@ run() { # servers workload sessions namespaces label
   bin/warren bench zk --servers "$1" --workload "$2" --sessions "$3" --namespaces "$4" \
     --duration "$DURATION" --warmup "$WARMUP" --label "$5" 2>/dev/null
 }
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+field() { tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 
 rows=()
 i=0
