@@ -184,9 +184,9 @@ func loadMembers(r fsm.Reader) ([]Member, error) {
 	var ms []Member
 	var err error
 	r.Scan(memberPrefix, func(_, v []byte) bool {
-		d := decoder{b: v}
+		d := newDecoder(v)
 		m := d.member()
-		if err = d.finish(); err != nil {
+		if err = d.Finish(); err != nil {
 			err = fmt.Errorf("stored member: %w", err)
 			return false
 		}

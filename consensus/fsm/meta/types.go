@@ -132,14 +132,14 @@ func EncodePlacement(p Placement) []byte {
 // DecodePlacement decodes the answer to GetPlacement and the result data of
 // SetPlacement. It rejects member lists that are not strictly ascending.
 func DecodePlacement(b []byte) (Placement, error) {
-	d := decoder{b: b}
-	p := Placement{Epoch: d.uvarint(), Members: d.ids()}
-	for i := 1; i < len(p.Members) && d.err == nil; i++ {
+	d := newDecoder(b)
+	p := Placement{Epoch: d.Uvarint(), Members: d.ids()}
+	for i := 1; i < len(p.Members) && d.Err == nil; i++ {
 		if p.Members[i] <= p.Members[i-1] {
-			d.fail("placement members not strictly ascending")
+			d.Fail("placement members not strictly ascending")
 		}
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return Placement{}, err
 	}
 	return p, nil
@@ -156,13 +156,13 @@ func EncodeMembers(ms []Member) []byte {
 
 // DecodeMembers decodes the answer to ListMembers.
 func DecodeMembers(b []byte) ([]Member, error) {
-	d := decoder{b: b}
-	n := d.count()
+	d := newDecoder(b)
+	n := d.Count()
 	ms := make([]Member, 0, n)
-	for i := 0; i < n && d.err == nil; i++ {
+	for i := 0; i < n && d.Err == nil; i++ {
 		ms = append(ms, d.member())
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return nil, err
 	}
 	return ms, nil
@@ -174,9 +174,9 @@ func EncodeSettings(s Settings) []byte { return appendSettings(nil, s) }
 // DecodeSettings decodes the answer to GetSettings and the result data of
 // Init.
 func DecodeSettings(b []byte) (Settings, error) {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	s := d.settings()
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return Settings{}, err
 	}
 	return s, nil
@@ -199,8 +199,8 @@ func appendMember(b []byte, m Member) []byte {
 
 func (d *decoder) member() Member {
 	return Member{
-		ID: d.uvarint(), Name: d.string(), GossipAddr: d.string(), RaftAddr: d.string(),
-		ActorAddr: d.string(), ZKAddr: d.string(), KafkaAddr: d.string(), HTTPAddr: d.string(),
+		ID: d.Uvarint(), Name: d.String(), GossipAddr: d.String(), RaftAddr: d.String(),
+		ActorAddr: d.String(), ZKAddr: d.String(), KafkaAddr: d.String(), HTTPAddr: d.String(),
 	}
 }
 
@@ -213,10 +213,10 @@ func appendIDs(b []byte, ids []uint64) []byte {
 }
 
 func (d *decoder) ids() []uint64 {
-	n := d.count()
+	n := d.Count()
 	ids := make([]uint64, 0, n)
-	for i := 0; i < n && d.err == nil; i++ {
-		ids = append(ids, d.uvarint())
+	for i := 0; i < n && d.Err == nil; i++ {
+		ids = append(ids, d.Uvarint())
 	}
 	return ids
 }
@@ -227,9 +227,9 @@ func appendSettings(b []byte, s Settings) []byte {
 }
 
 func (d *decoder) settings() Settings {
-	shards, replicas := d.uvarint(), d.uvarint()
+	shards, replicas := d.Uvarint(), d.Uvarint()
 	if shards > math.MaxUint32 || replicas > math.MaxUint32 {
-		d.fail("settings out of range")
+		d.Fail("settings out of range")
 		return Settings{}
 	}
 	return Settings{Shards: uint32(shards), Replicas: uint32(replicas)}
@@ -238,21 +238,21 @@ func (d *decoder) settings() Settings {
 // decodeOp decodes an operation into PutMember, RemoveMember, SetPlacement
 // or Init.
 func decodeOp(b []byte) (any, error) {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	var op any
-	switch tag := d.byte(); tag {
+	switch tag := d.Byte(); tag {
 	case tagPutMember:
 		op = PutMember{d.member()}
 	case tagRemoveMember:
-		op = RemoveMember{ID: d.uvarint()}
+		op = RemoveMember{ID: d.Uvarint()}
 	case tagSetPlacement:
-		op = SetPlacement{PrevEpoch: d.uvarint(), Members: d.ids()}
+		op = SetPlacement{PrevEpoch: d.Uvarint(), Members: d.ids()}
 	case tagInit:
 		op = Init{d.settings()}
 	default:
-		d.fail("unknown op tag %d", tag)
+		d.Fail("unknown op tag %d", tag)
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return nil, err
 	}
 	return op, nil
@@ -260,10 +260,10 @@ func decodeOp(b []byte) (any, error) {
 
 // decodeQuery checks an encoded query and returns its tag.
 func decodeQuery(b []byte) (byte, error) {
-	d := decoder{b: b}
-	tag := d.byte()
-	if d.err == nil && (tag < tagGetPlacement || tag > tagGetSettings) {
-		d.fail("unknown query tag %d", tag)
+	d := newDecoder(b)
+	tag := d.Byte()
+	if d.Err == nil && (tag < tagGetPlacement || tag > tagGetSettings) {
+		d.Fail("unknown query tag %d", tag)
 	}
-	return tag, d.finish()
+	return tag, d.Finish()
 }

@@ -123,23 +123,23 @@ func EncodeList(l List) []byte {
 
 // decodeOp decodes an operation into Put, Add, Delete or DeleteGrain.
 func decodeOp(b []byte) (any, error) {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	var op any
-	switch tag := d.byte(); tag {
+	switch tag := d.Byte(); tag {
 	case tagPut:
-		p := Put{Grain: d.string(), Key: d.string(), ExpectVersion: d.varint()}
-		p.Value = d.bytes()
+		p := Put{Grain: d.String(), Key: d.String(), ExpectVersion: d.Varint()}
+		p.Value = d.Bytes()
 		op = p
 	case tagAdd:
-		op = Add{Grain: d.string(), Key: d.string(), Delta: d.varint()}
+		op = Add{Grain: d.String(), Key: d.String(), Delta: d.Varint()}
 	case tagDelete:
-		op = Delete{Grain: d.string(), Key: d.string(), ExpectVersion: d.varint()}
+		op = Delete{Grain: d.String(), Key: d.String(), ExpectVersion: d.Varint()}
 	case tagDeleteGrain:
-		op = DeleteGrain{Grain: d.string()}
+		op = DeleteGrain{Grain: d.String()}
 	default:
-		d.fail("unknown op tag %d", tag)
+		d.Fail("unknown op tag %d", tag)
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return nil, err
 	}
 	return op, nil
@@ -147,17 +147,17 @@ func decodeOp(b []byte) (any, error) {
 
 // decodeQuery decodes a query into Get or List.
 func decodeQuery(b []byte) (any, error) {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	var q any
-	switch tag := d.byte(); tag {
+	switch tag := d.Byte(); tag {
 	case tagGet:
-		q = Get{Grain: d.string(), Key: d.string()}
+		q = Get{Grain: d.String(), Key: d.String()}
 	case tagList:
-		q = List{Grain: d.string()}
+		q = List{Grain: d.String()}
 	default:
-		d.fail("unknown query tag %d", tag)
+		d.Fail("unknown query tag %d", tag)
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return nil, err
 	}
 	return q, nil

@@ -53,23 +53,23 @@ func appendValue(b []byte, v Value) []byte {
 // DecodeValue decodes what EncodeValue produced: the answer to Get and the
 // result data of Put, Add and Delete. Data aliases b.
 func DecodeValue(b []byte) (Value, error) {
-	d := decoder{b: b}
+	d := newDecoder(b)
 	var v Value
-	switch d.byte() {
+	switch d.Byte() {
 	case 0:
 	case 1:
 		v.Exists = true
 	default:
-		d.fail("bad exists flag")
+		d.Fail("bad exists flag")
 	}
-	v.Version = d.varint()
-	v.Czxid = d.uvarint()
-	v.Mzxid = d.uvarint()
-	v.Data = d.bytes()
+	v.Version = d.Varint()
+	v.Czxid = d.Uvarint()
+	v.Mzxid = d.Uvarint()
+	v.Data = d.Bytes()
 	if !v.Exists && (v.Version != 0 || v.Czxid != 0 || v.Mzxid != 0 || len(v.Data) != 0) {
-		d.fail("missing value with non-zero fields")
+		d.Fail("missing value with non-zero fields")
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return Value{}, err
 	}
 	return v, nil
@@ -86,13 +86,13 @@ func EncodeKeys(keys []string) []byte {
 
 // DecodeKeys decodes the answer to List and the result data of DeleteGrain.
 func DecodeKeys(b []byte) ([]string, error) {
-	d := decoder{b: b}
-	n := d.count()
+	d := newDecoder(b)
+	n := d.Count()
 	keys := make([]string, 0, n)
-	for i := 0; i < n && d.err == nil; i++ {
-		keys = append(keys, d.string())
+	for i := 0; i < n && d.Err == nil; i++ {
+		keys = append(keys, d.String())
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return nil, err
 	}
 	return keys, nil
