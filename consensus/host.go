@@ -119,7 +119,10 @@ type Host struct {
 	mu struct {
 		sync.Mutex
 		shards map[uint64]*replica
-		closed bool
+		// initial caches memberships dragonboat has not published yet
+		// (see initialMembership).
+		initial map[uint64]map[uint64]string
+		closed  bool
 	}
 }
 
@@ -162,6 +165,7 @@ func NewHost(cfg Config) (*Host, error) {
 	}
 	h.ins = ins
 	h.mu.shards = make(map[uint64]*replica)
+	h.mu.initial = make(map[uint64]map[uint64]string)
 	logdb := config.GetTinyMemLogDBConfig()
 	logdb.Shards = 4
 	nhc := config.NodeHostConfig{
@@ -267,6 +271,7 @@ func (h *Host) StopShard(shard uint64) error {
 	h.mu.Lock()
 	r, ok := h.mu.shards[shard]
 	delete(h.mu.shards, shard)
+	delete(h.mu.initial, shard)
 	h.mu.Unlock()
 	if !ok {
 		return ErrShardNotFound
@@ -517,17 +522,38 @@ func (h *Host) LocalShards() []ShardInfo {
 			IsLeader: s.LeaderID == h.cfg.NodeID,
 		}
 		if len(reps) == 0 && s.LeaderID != 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-			if m, err := h.Membership(ctx, s.ShardID); err == nil {
-				si.Replicas = m
-			}
-			cancel()
+			si.Replicas = h.initialMembership(s.ShardID)
 		}
 		si.Pending = len(si.Replicas) == 0
 		out = append(out, si)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ShardID < out[j].ShardID })
 	return out
+}
+
+// initialMembership returns the membership of a replica that dragonboat
+// has not published yet (no membership change since it started). It is
+// read through Raft once and remembered: the first change makes dragonboat
+// publish the membership, and this cache is not consulted again.
+func (h *Host) initialMembership(shard uint64) map[uint64]string {
+	h.mu.Lock()
+	m, ok := h.mu.initial[shard]
+	h.mu.Unlock()
+	if ok {
+		return m
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	m, err := h.Membership(ctx, shard)
+	if err != nil {
+		return nil
+	}
+	h.mu.Lock()
+	if h.mu.initial != nil {
+		h.mu.initial[shard] = m
+	}
+	h.mu.Unlock()
+	return m
 }
 
 // Membership returns shard's voting members (node id -> raft address),
