@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warrenhq/warren/consensus"
 	"github.com/warrenhq/warren/observability"
 )
 
@@ -15,9 +16,10 @@ import (
 // DefaultConfig and override fields. Every field can also be given as a
 // `warren server` flag, a WARREN_* environment variable, or a YAML key.
 type Config struct {
-	// NodeID identifies this node in the cluster and is the Raft replica id
-	// of every shard replica it hosts. 0 means: reuse the id stored in
-	// DataDir, or pick a random one on first start and store it there.
+	// NodeID identifies this node in the cluster, at most 2^56-1; the Raft
+	// replica ids of its shard replicas derive from it. 0 means: reuse the
+	// id stored in DataDir, or pick a random one on first start and store
+	// it there.
 	NodeID uint64 `yaml:"node_id"`
 	// Name is a human-readable node name shown by `cluster status`.
 	// Default: "node-<NodeID>".
@@ -51,6 +53,13 @@ type Config struct {
 	// Replicas is the number of replicas of each shard (fewer while the
 	// cluster has fewer nodes). Default: 3.
 	Replicas int `yaml:"replicas"`
+	// Observers makes every node of the placement that holds no voting
+	// replica of a data shard hold a non-voting one (ZooKeeper's
+	// observers), so that ZooKeeper clients and Coords on any node read
+	// and watch every namespace locally. Non-voting replicas never vote,
+	// lead or count toward Replicas, but each node then applies every
+	// shard's writes. Set it the same on every node. Default: true.
+	Observers bool `yaml:"observers"`
 	// RTTMillis is the expected round trip between nodes in milliseconds;
 	// Raft heartbeats are 1 RTT and elections start after 10-20 RTT without
 	// a leader. Default: 50 (a failed leader is replaced in about 1 s).
@@ -102,6 +111,7 @@ func DefaultConfig() Config {
 		HTTPAddr:         "127.0.0.1:8080",
 		Shards:           64,
 		Replicas:         3,
+		Observers:        true,
 		RTTMillis:        50,
 		DeadNodeTimeout:  5 * time.Minute,
 		GrainIdleTimeout: 5 * time.Minute,
@@ -155,6 +165,9 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(j); err != nil {
 			bad(fmt.Sprintf("join[%d]", i), "%q is not host:port: %v", j, err)
 		}
+	}
+	if c.NodeID > consensus.MaxNodeID {
+		bad("node_id", "%d is above %d", c.NodeID, uint64(consensus.MaxNodeID))
 	}
 	if c.Shards < 2 || c.Shards > MaxShards {
 		bad("shards", "%d is outside [2, %d]", c.Shards, MaxShards)

@@ -2,12 +2,16 @@ package warren
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/warrenhq/warren/actors"
 	"github.com/warrenhq/warren/cluster"
+	"github.com/warrenhq/warren/consensus"
 	"github.com/warrenhq/warren/consensus/fsm"
 	"github.com/warrenhq/warren/consensus/fsm/meta"
 	"github.com/warrenhq/warren/consensus/placement"
@@ -19,17 +23,21 @@ import (
 //   - on the meta shard's leader: turn gossip membership into the cluster's
 //     placement (the set of nodes shards are placed on), committed to the
 //     meta shard with an epoch, and spread it by gossip;
-//   - on every node: start the replicas placement assigns to this node and
-//     drop the ones it no longer hosts after their removal;
+//   - on every node: start the replicas placement assigns to this node
+//     and, with Config.Observers, a non-voting replica of every other data
+//     shard; drop the ones the shard has removed;
 //   - on each shard's leader: add and remove Raft replicas one safe step at
-//     a time until the shard's membership matches placement.
+//     a time until the shard's voters match placement, and keep one
+//     non-voting replica on every other node of the placement.
 type controller struct {
 	n         *Node
 	peers     []string    // last peers written to the data dir
 	bootstrap atomic.Bool // this node formed the cluster: it initialises meta
 	kickc     chan struct{}
-	transfers map[uint64]time.Time // shard -> last transfer asked; run goroutine only
-	seenEpoch uint64               // placement epoch last seen, and since when
+	transfers map[uint64]time.Time    // shard -> last transfer asked; run goroutine only
+	stuck     map[uint64]stuckReplica // local replicas without leader or catch-up; run goroutine only
+	grainIDs  map[uint64]string       // replica grain id by shard; run goroutine only
+	seenEpoch uint64                  // placement epoch last seen, and since when
 	seenSince time.Time
 	done      chan struct{}
 	wg        sync.WaitGroup
@@ -41,10 +49,14 @@ type controller struct {
 const reconcileInterval = 500 * time.Millisecond
 
 func newController(n *Node) *controller {
-	return &controller{n: n, kickc: make(chan struct{}, 1), done: make(chan struct{}), transfers: map[uint64]time.Time{}}
+	return &controller{n: n, kickc: make(chan struct{}, 1), done: make(chan struct{}), transfers: map[uint64]time.Time{},
+		stuck: map[uint64]stuckReplica{}, grainIDs: map[uint64]string{}}
 }
 
 func (c *controller) start() {
+	if err := c.n.rt.Register(replicaKind, func(string, string) actors.Grain { return replicaGrain{n: c.n} }); err != nil {
+		c.n.log.Error("register the replica grain", "err", err)
+	}
 	c.wg.Add(1)
 	go c.run()
 }
@@ -102,9 +114,10 @@ func (c *controller) reconcile() {
 	if p.Epoch == 0 {
 		return
 	}
+	c.dropRemoved(p)
 	c.startAssigned(p)
 	c.reconcileLed(p)
-	c.dropRemoved(p)
+	c.settleLocal(p)
 }
 
 // desired returns the nodes placement assigns shard to.
@@ -195,7 +208,11 @@ func (c *controller) registerMember(ctx context.Context, id uint64) {
 	}
 }
 
-// startAssigned starts the replicas placement assigns to this node.
+// startAssigned starts the replicas this node should run and does not:
+// those placement assigns to it and, with Config.Observers, one of every
+// other data shard. A replica with data on disk restarts in the role it
+// had. A new one joins its shard as non-voting: the shard's leader adds it,
+// then promotes it if placement wants it to vote.
 func (c *controller) startAssigned(p cluster.Placement) {
 	n := c.n
 	running := map[uint64]bool{}
@@ -203,14 +220,36 @@ func (c *controller) startAssigned(p cluster.Placement) {
 		running[s.ShardID] = true
 	}
 	for s := uint64(0); s < uint64(n.cfg.Shards); s++ {
-		if running[s] || !slices.Contains(c.desired(s, p), n.cfg.NodeID) {
+		if running[s] || !c.wantsLocal(s, p) {
 			continue
 		}
-		join := !n.host.HasShardData(s)
-		if err := n.host.StartShard(s, nil, join); err != nil {
-			n.log.Warn("start assigned replica", "shard", s, "err", err)
+		var err error
+		if n.host.HasShardData(s) {
+			err = n.host.StartShard(s, nil, false)
+		} else {
+			err = n.host.StartNonVoting(s)
+		}
+		if err != nil {
+			n.log.Warn("start replica", "shard", s, "err", err)
 		}
 	}
+}
+
+// wantsLocal reports whether this node should run a replica of shard: as a
+// voter placement assigns it, or as a non-voting observer. Either way the
+// replica joins as non-voting, under the node's next replica id in the
+// shard (consensus.ReplicaID).
+func (c *controller) wantsLocal(shard uint64, p cluster.Placement) bool {
+	if !c.n.host.CanJoin(shard) {
+		return false
+	}
+	return slices.Contains(c.desired(shard, p), c.n.cfg.NodeID) || c.observes(shard, p)
+}
+
+// observes reports whether nodes of placement p hold non-voting replicas of
+// shard: with Config.Observers, every data shard.
+func (c *controller) observes(shard uint64, p cluster.Placement) bool {
+	return c.n.cfg.Observers && shard != MetaShard && slices.Contains(p.Members, c.n.cfg.NodeID)
 }
 
 // reconcileLed moves the membership of every shard this node leads one
@@ -222,24 +261,130 @@ func (c *controller) reconcileLed(p cluster.Placement) {
 		if !s.IsLeader {
 			continue
 		}
-		current := make([]uint64, 0, len(s.Replicas))
-		for id := range s.Replicas {
-			current = append(current, id)
-		}
-		want := c.desired(s.ShardID, p)
-		step := placement.Next(current, want, n.cfg.NodeID)
-		if step.Op == placement.None {
-			step = c.balanceStep(s.ShardID, current, want)
-		}
-		if step.Op == placement.None || (step.Op != placement.Add && !settled) {
-			continue
-		}
 		select {
 		case <-c.done:
 			return
 		default:
 		}
-		c.apply(s.ShardID, step)
+		c.reconcileShard(s.ShardID, p, settled)
+	}
+}
+
+// reconcileShard takes at most one membership step on a shard this node
+// leads: first toward placement's voters (a node joins as non-voting and
+// is then promoted), then keeping the non-voting replicas in line.
+// Non-voting replicas never count as voters.
+func (c *controller) reconcileShard(shard uint64, p cluster.Placement, settled bool) {
+	n := c.n
+	ctx, cancel := c.ctx(3 * time.Second)
+	m, err := n.host.Members(ctx, shard)
+	cancel()
+	if err != nil {
+		n.log.Debug("read membership", "shard", shard, "err", err)
+		return
+	}
+	current := consensus.NodeIDs(m.Voters)
+	want := c.desired(shard, p)
+	step := placement.Next(current, want, n.cfg.NodeID)
+	if step.Op == placement.None {
+		step = c.balanceStep(shard, current, want)
+	}
+	switch {
+	case step.Op == placement.Add:
+		if c.addVoter(shard, step.Node, m) {
+			return
+		}
+	case step.Op != placement.None:
+		if settled {
+			c.apply(shard, step, m)
+		}
+		return
+	}
+	c.observerStep(shard, p, m, settled)
+}
+
+// addVoter takes the next step toward node voting in shard: it promotes the
+// non-voting replica node has, or adds one. It reports false when node
+// cannot be added now (not alive, or no replica id left).
+func (c *controller) addVoter(shard, node uint64, m consensus.Members) bool {
+	n := c.n
+	mem, ok := n.members.Member(node)
+	if !ok || mem.State != cluster.Alive || mem.Meta.RaftAddr == "" {
+		return false // add only nodes that can start the replica now
+	}
+	ctx, cancel := c.ctx(3 * time.Second)
+	defer cancel()
+	op, id := "promote", uint64(0)
+	var err error
+	if r, voter := m.Of(node); r != 0 && !voter {
+		id = r
+		err = n.host.AddReplica(ctx, shard, id, m.NonVoting[id])
+	} else {
+		op, id = "add non-voting", m.NextID(node)
+		if id == 0 {
+			return false
+		}
+		err = n.host.AddNonVoting(ctx, shard, id, mem.Meta.RaftAddr)
+	}
+	if err != nil {
+		n.log.Debug("placement step failed", "shard", shard, "op", op, "node", node, "replica", id, "err", err)
+		return true
+	}
+	n.log.Info("placement step", "shard", shard, "op", op, "node", node, "replica", id)
+	return true
+}
+
+// observerStep keeps one non-voting replica on every alive node of the
+// placement that is not a voter of shard (with Config.Observers), and
+// removes, once placement has settled, those of nodes placement dropped,
+// as voters are removed. At most one change per call.
+func (c *controller) observerStep(shard uint64, p cluster.Placement, m consensus.Members, settled bool) {
+	n := c.n
+	ctx, cancel := c.ctx(3 * time.Second)
+	defer cancel()
+	if n.cfg.Observers && shard != MetaShard {
+		for _, node := range p.Members {
+			if r, _ := m.Of(node); r != 0 {
+				continue
+			}
+			mem, ok := n.members.Member(node)
+			id := m.NextID(node)
+			if !ok || mem.State != cluster.Alive || mem.Meta.RaftAddr == "" || id == 0 {
+				continue
+			}
+			if err := n.host.AddNonVoting(ctx, shard, id, mem.Meta.RaftAddr); err != nil {
+				n.log.Debug("add observer failed", "shard", shard, "node", node, "replica", id, "err", err)
+			} else {
+				n.log.Info("placement step", "shard", shard, "op", "add observer", "node", node, "replica", id)
+			}
+			return
+		}
+	}
+	if !settled {
+		return
+	}
+	ids := make([]uint64, 0, len(m.NonVoting))
+	for id := range m.NonVoting {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	want := c.desired(shard, p)
+	for _, id := range ids {
+		// Only replicas of nodes gossip knows: an unknown one may belong
+		// to a node a leader with a newer placement added. Without
+		// observers, a node that placement no longer wants to vote loses
+		// the non-voting replica it joined with.
+		node := consensus.NodeOf(id)
+		keep := slices.Contains(p.Members, node) && (n.cfg.Observers && shard != MetaShard || slices.Contains(want, node))
+		if _, known := n.members.Member(node); !known || keep {
+			continue
+		}
+		if err := n.host.RemoveReplica(ctx, shard, id); err != nil {
+			n.log.Debug("remove observer failed", "shard", shard, "node", node, "replica", id, "err", err)
+		} else {
+			n.log.Info("placement step", "shard", shard, "op", "remove observer", "node", node, "replica", id)
+		}
+		return
 	}
 }
 
@@ -293,25 +438,22 @@ func (c *controller) balanceStep(shard uint64, current, want []uint64) placement
 	return placement.Step{Op: placement.TransferLeader, Node: want[0]}
 }
 
-func (c *controller) apply(shard uint64, step placement.Step) {
+// apply takes a Remove or TransferLeader step on shard, whose membership
+// is m.
+func (c *controller) apply(shard uint64, step placement.Step, m consensus.Members) {
 	n := c.n
 	ctx, cancel := c.ctx(3 * time.Second)
 	defer cancel()
 	var err error
 	switch step.Op {
-	case placement.Add:
-		m, ok := n.members.Member(step.Node)
-		if !ok || m.State != cluster.Alive || m.Meta.RaftAddr == "" {
-			return // add only nodes that can start the replica now
-		}
-		err = n.host.AddReplica(ctx, shard, step.Node, m.Meta.RaftAddr)
 	case placement.Remove:
 		// A replica on a node gossip has not told us about yet was added by
 		// a leader that knew a newer placement: leave it alone.
-		if _, ok := n.members.Member(step.Node); !ok {
+		id, _ := m.Of(step.Node)
+		if _, ok := n.members.Member(step.Node); !ok || id == 0 {
 			return
 		}
-		err = n.host.RemoveReplica(ctx, shard, step.Node)
+		err = n.host.RemoveReplica(ctx, shard, id)
 	case placement.TransferLeader:
 		err = n.host.TransferLeader(shard, step.Node)
 	}
@@ -322,26 +464,216 @@ func (c *controller) apply(shard uint64, step placement.Step) {
 	n.log.Info("placement step", "shard", shard, "op", step.Op, "node", step.Node)
 }
 
-// dropRemoved deletes local replicas that placement no longer wants and
-// that the shard has already removed from its membership.
+// dropRemoved deletes the data of the local replicas that their shard has
+// removed from its membership: dragonboat stops such a replica once it
+// applies its removal. The watches set on a dropped replica wait for the
+// replica that replaces it (watchHub.detach).
 func (c *controller) dropRemoved(p cluster.Placement) {
 	n := c.n
-	for _, s := range n.host.LocalShards() {
-		if s.Pending || slices.Contains(c.desired(s.ShardID, p), n.cfg.NodeID) {
-			continue
-		}
-		if _, member := s.Replicas[n.cfg.NodeID]; member || len(s.Replicas) == 0 {
-			continue
-		}
+	for _, shard := range n.host.Unloaded() {
+		n.watches.detach(shard)
 		ctx, cancel := c.ctx(5 * time.Second)
-		err := n.host.RemoveShardData(ctx, s.ShardID)
+		err := n.host.DropReplica(ctx, shard)
 		cancel()
 		if err != nil {
-			n.log.Warn("drop removed replica", "shard", s.ShardID, "err", err)
+			n.log.Warn("drop removed replica", "shard", shard, "err", err)
 			continue
 		}
-		n.log.Info("dropped replica no longer placed here", "shard", s.ShardID)
+		n.log.Info("dropped replica its shard removed", "shard", shard, "placed here", slices.Contains(c.desired(shard, p), n.cfg.NodeID))
 	}
+}
+
+// settleLocal moves local replicas along: it drives the catch-up of those
+// that joined or run non-voting, records promotions (see
+// consensus.Host.FinishPromotion), checks on replicas that stay without a
+// leader or behind, and resumes watches that waited for a replacement
+// replica.
+func (c *controller) settleLocal(p cluster.Placement) {
+	n := c.n
+	now := time.Now()
+	local := map[uint64]bool{}
+	for _, s := range n.host.LocalShards() {
+		local[s.ShardID] = true
+		if !n.host.CaughtUp(s.ShardID) {
+			n.host.PollCatchUp(s.ShardID)
+		}
+		c.checkStuck(s, p, now)
+		if _, voter := s.Replicas[n.cfg.NodeID]; !voter || s.IsNonVoting || !n.host.PendingPromotion(s.ShardID) {
+			continue
+		}
+		ctx, cancel := c.ctx(3 * time.Second)
+		err := n.host.FinishPromotion(ctx, s.ShardID)
+		cancel()
+		if err != nil {
+			n.log.Debug("record promotion", "shard", s.ShardID, "err", err)
+			continue
+		}
+		n.log.Info("replica promoted to voter", "shard", s.ShardID)
+	}
+	for shard := range c.stuck {
+		if !local[shard] {
+			delete(c.stuck, shard)
+		}
+	}
+	for _, shard := range n.watches.detachedShards() {
+		if err := n.reattachWatches(shard); err != nil {
+			n.log.Debug("resume watches", "shard", shard, "err", err)
+		}
+	}
+}
+
+// Stuck replicas. A replica removed from its shard stops once it applies
+// its removal, but the leader stops talking to it as soon as it applies
+// the removal itself, so the replica may never learn of it (nor does one
+// removed while its node was down), and a replica started for a placement
+// that changed before the leader added it is never added at all. Such a
+// replica has no leader or does not catch up; a non-voting one may keep
+// its last leader, but then placement no longer wants it here. After
+// stuckAfter in one of these states the controller asks, through the
+// replica grain, how the shard's membership sees the replica, and drops it
+// if the shard removed it, or discards it if the shard never added it and
+// placement no longer wants it.
+const (
+	stuckAfter = 3 * time.Second
+	stuckProbe = 5 * time.Second // between two questions about one replica
+)
+
+type stuckReplica struct {
+	since, asked time.Time
+}
+
+// checkStuck looks at one local replica; see stuckAfter.
+func (c *controller) checkStuck(s consensus.ShardInfo, p cluster.Placement, now time.Time) {
+	n := c.n
+	if s.Leader != 0 && n.host.CaughtUp(s.ShardID) && c.wantsLocal(s.ShardID, p) {
+		delete(c.stuck, s.ShardID)
+		return
+	}
+	st, ok := c.stuck[s.ShardID]
+	if !ok {
+		c.stuck[s.ShardID] = stuckReplica{since: now}
+		return
+	}
+	if now.Sub(st.since) < stuckAfter || now.Sub(st.asked) < stuckProbe {
+		return
+	}
+	st.asked = now
+	c.stuck[s.ShardID] = st
+	status, err := c.askReplica(s.ShardID, s.ReplicaID)
+	if err != nil {
+		n.log.Debug("ask about a stuck replica", "shard", s.ShardID, "replica", s.ReplicaID, "err", err)
+		return
+	}
+	ctx, cancel := c.ctx(5 * time.Second)
+	defer cancel()
+	switch status {
+	case replicaRemoved:
+		n.watches.detach(s.ShardID)
+		err = n.host.DropReplica(ctx, s.ShardID)
+	case replicaUnknown:
+		if c.wantsLocal(s.ShardID, p) {
+			return // the leader adds it
+		}
+		err = n.host.DiscardReplica(ctx, s.ShardID)
+	default:
+		return // a member: slow, not stuck
+	}
+	if err != nil {
+		n.log.Warn("delete stuck replica", "shard", s.ShardID, "replica", s.ReplicaID, "err", err)
+		return
+	}
+	delete(c.stuck, s.ShardID)
+	n.log.Info("deleted a replica its shard removed or never added", "shard", s.ShardID, "replica", s.ReplicaID)
+}
+
+// askReplica asks how shard's membership sees replica: for a data shard,
+// the replica grain on the shard's leader; for the meta shard, whose leader
+// holds no grains, those of data shards until one whose node holds a meta
+// replica answers.
+func (c *controller) askReplica(shard, replica uint64) (replicaStatus, error) {
+	q := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, shard), replica)
+	via := []uint64{shard}
+	if shard == MetaShard {
+		via = via[:0]
+		for d := uint64(1); d < uint64(c.n.cfg.Shards) && len(via) < 4; d++ {
+			via = append(via, d)
+		}
+	}
+	var err error
+	for _, d := range via {
+		ctx, cancel := c.ctx(time.Second)
+		var out []byte
+		out, err = c.n.rt.Request(ctx, replicaKind, c.replicaGrainID(d), replicaMethod, q, nil)
+		cancel()
+		if err == nil && len(out) == 1 {
+			return replicaStatus(out[0]), nil
+		}
+	}
+	return 0, fmt.Errorf("no answer about replica %d of shard %d: %w", replica, shard, err)
+}
+
+// replicaKind is the grain, one per data shard on its leader, that tells
+// nodes how the membership of a shard its node replicates sees one of
+// their replicas.
+const (
+	replicaKind   = "warren.replica"
+	replicaMethod = "status" // payload: shard, replica id (8 bytes each); reply: replicaStatus
+)
+
+type replicaStatus byte
+
+const (
+	replicaUnknown replicaStatus = iota // never added
+	replicaVoter
+	replicaNonVoting
+	replicaRemoved
+)
+
+// replicaGrainID returns an id of the replica grain that lives on shard
+// (grain ids hash onto data shards; the first that lands on shard).
+func (c *controller) replicaGrainID(shard uint64) string {
+	if id, ok := c.grainIDs[shard]; ok {
+		return id
+	}
+	for k := 0; ; k++ {
+		id := fmt.Sprintf("%d.%d", shard, k)
+		if ShardOf(replicaKind, id, c.n.cfg.Shards) == shard {
+			c.grainIDs[shard] = id
+			return id
+		}
+	}
+}
+
+// replicaGrain answers replicaMethod from the membership its shard's
+// leader reads.
+type replicaGrain struct{ n *Node }
+
+func (replicaGrain) Concurrent() bool { return true }
+
+func (g replicaGrain) Receive(ctx *actors.Context, method string, payload []byte) ([]byte, error) {
+	if method != replicaMethod || len(payload) != 16 {
+		return nil, fmt.Errorf("%w: replica grain: method %q with %d bytes", ErrBadRequest, method, len(payload))
+	}
+	shard, id := binary.BigEndian.Uint64(payload), binary.BigEndian.Uint64(payload[8:])
+	if !g.n.host.Hosts(shard) {
+		return nil, fmt.Errorf("replica grain: node %d holds no caught-up replica of shard %d", g.n.cfg.NodeID, shard)
+	}
+	m, err := g.n.host.Members(ctx, shard)
+	if err != nil {
+		return nil, err
+	}
+	_, voter := m.Voters[id]
+	_, nonVoting := m.NonVoting[id]
+	st := replicaUnknown
+	switch {
+	case voter:
+		st = replicaVoter
+	case nonVoting:
+		st = replicaNonVoting
+	case m.Removed[id]:
+		st = replicaRemoved
+	}
+	return []byte{byte(st)}, nil
 }
 
 // proposeMeta proposes one meta-shard command.

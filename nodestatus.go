@@ -3,6 +3,7 @@ package warren
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/warrenhq/warren/consensus"
 )
@@ -36,6 +37,12 @@ func (n *Node) Status(ctx context.Context) (ClusterStatus, error) {
 		slices.Sort(ss.Desired)
 		if info, ok := local[s]; ok {
 			ss.Local, ss.Leader, ss.Term = true, info.Leader, info.Term
+			ss.LocalRole = "voter"
+			if info.IsNonVoting {
+				ss.LocalRole = "non-voting"
+			}
+			ss.NonVoting = n.nonVotingNodes(ctx, info)
+			ss.Applied = n.host.AppliedIndex(s)
 			for id := range info.Replicas {
 				ss.Replicas = append(ss.Replicas, id)
 			}
@@ -46,4 +53,20 @@ func (n *Node) Status(ctx context.Context) (ClusterStatus, error) {
 		st.Shards = append(st.Shards, ss)
 	}
 	return st, nil
+}
+
+// nonVotingNodes returns the node ids of a shard's non-voting members as the
+// local replica knows them, sorted. The membership is read through Raft
+// only when the local copy is stale, and not at all without a leader.
+func (n *Node) nonVotingNodes(ctx context.Context, info consensus.ShardInfo) []uint64 {
+	if info.Leader == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
+	defer cancel()
+	m, err := n.host.Members(ctx, info.ShardID)
+	if err != nil {
+		return nil
+	}
+	return consensus.NodeIDs(m.NonVoting)
 }

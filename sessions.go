@@ -121,6 +121,14 @@ func (m *sessionManager) stop() {
 	m.wg.Wait()
 }
 
+// count returns how many sessions the manager tracks: those of the shards
+// this node leads.
+func (m *sessionManager) count() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.mu.live.Len()
+}
+
 // touch records a heartbeat. It reports false when the session is being
 // expired.
 func (m *sessionManager) touch(id int64, shard uint64, timeout time.Duration) bool {

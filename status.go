@@ -36,8 +36,13 @@ type ShardStatus struct {
 	Leader uint64 `json:"leader"`
 	// Term is the leader's Raft term as last seen, 0 when unknown.
 	Term uint64 `json:"term,omitempty"`
-	// Replicas are the node ids in the shard's Raft membership.
+	// Replicas are the node ids of the shard's voting members.
 	Replicas []uint64 `json:"replicas"`
+	// NonVoting are the node ids of the shard's non-voting members
+	// (observers, Config.Observers), sorted. They apply every write but
+	// never vote, lead or count for placement. Reported by nodes that hold
+	// a replica of the shard.
+	NonVoting []uint64 `json:"non_voting,omitempty"`
 	// Desired are the node ids placement wants the shard on, sorted.
 	Desired []uint64 `json:"desired"`
 	// Preferred is the desired replica leadership settles on (the highest
@@ -45,4 +50,11 @@ type ShardStatus struct {
 	Preferred uint64 `json:"preferred_leader,omitempty"`
 	// Local is true when the reporting node hosts a replica.
 	Local bool `json:"local"`
+	// LocalRole is the reporting node's replica: "voter", "non-voting", or
+	// empty when it holds none.
+	LocalRole string `json:"local_role,omitempty"`
+	// Applied is the Raft index the reporting node's replica has applied,
+	// 0 when it hosts none. Compare it with other members' values for the
+	// same shard to see how far a replica lags.
+	Applied uint64 `json:"applied_index,omitempty"`
 }

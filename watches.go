@@ -3,8 +3,11 @@ package warren
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/warrenhq/warren/consensus/fsm"
 	"github.com/warrenhq/warren/consensus/fsm/znode"
@@ -17,6 +20,10 @@ import (
 // is registered under the same lock as the read that sets it. So a watch
 // fires exactly for the changes after the state its read returned, in zxid
 // order, and before this node serves the changed data.
+//
+// Every node can keep watches on every namespace: a node that holds no
+// voting replica of a data shard holds a non-voting one (Config.Observers,
+// controller.go), which applies the same log.
 
 // EventType is the type of a watch event.
 type EventType = znode.EventType
@@ -38,10 +45,15 @@ type WatchEvent struct {
 }
 
 // ErrWatchNotHosted: this node holds no replica of the namespace's shard,
-// so it cannot keep a watch there. Watches through nodes that do not
-// replicate the namespace are not supported yet; in clusters of up to
-// Replicas nodes every node replicates every shard.
+// or its replica did not start and catch up within watchHostWait, so it
+// cannot keep a watch there. With Config.Observers (the default) every node
+// of the placement replicates every data shard; without it only the nodes
+// placement puts the shard on do.
 var ErrWatchNotHosted = errors.New("warren: watches need a node that replicates the namespace")
+
+// watchHostWait bounds how long setting a watch waits for this node's
+// replica of the namespace to start and catch up with its shard.
+const watchHostWait = 15 * time.Second
 
 type watchKind int
 
@@ -92,20 +104,125 @@ func (w *watcher) matches(ev WatchEvent) bool {
 	return false
 }
 
+// recheck compares a watch with the current state of its znode (exists,
+// st) after the hub missed the changes made after zxid rel: it returns the
+// event to fire (nil: none) and whether the watch stays set. One-shot
+// watches whose condition changed fire, as ZooKeeper's setWatches does;
+// persistent watches stay set without replaying what they missed.
+func (w *watcher) recheck(exists bool, st Stat, rel int64) (ev *WatchEvent, keep bool) {
+	fire := func(t EventType, zxid int64) (*WatchEvent, bool) {
+		return &WatchEvent{Type: t, Path: w.path, Zxid: zxid}, false
+	}
+	switch w.kind {
+	case watchData:
+		switch {
+		case !exists:
+			return fire(EventNodeDeleted, 0)
+		case st.Mzxid > rel:
+			return fire(EventNodeDataChanged, st.Mzxid)
+		}
+	case watchExists:
+		if exists {
+			return fire(EventNodeCreated, st.Czxid)
+		}
+	case watchChildren:
+		switch {
+		case !exists:
+			return fire(EventNodeDeleted, 0)
+		case st.Pzxid > rel:
+			return fire(EventNodeChildrenChanged, st.Pzxid)
+		}
+	}
+	return nil, true
+}
+
 // watchHub holds a node's watches. dispatch runs on replicas' apply
 // goroutines and never blocks.
 type watchHub struct {
 	mu      sync.Mutex
 	byShard map[uint64]map[*watcher]struct{}
+	// zxid is, per shard, the newest zxid whose state the watches
+	// reflect: of the last event dispatched, or of the state a watch was
+	// registered at. dispatch skips older events, which a replica that
+	// replaces a dropped one replays.
+	zxid map[uint64]int64
+	// detached maps the shards whose local replica was dropped while
+	// watches were set on it to their zxid then. The replica that replaces
+	// it may start from a snapshot, which skips events, so once it has
+	// caught up the one-shot watches left are rechecked against it
+	// (reattach); until then no watch is set on the shard.
+	detached map[uint64]int64
 }
 
 func newWatchHub() *watchHub {
-	return &watchHub{byShard: map[uint64]map[*watcher]struct{}{}}
+	return &watchHub{byShard: map[uint64]map[*watcher]struct{}{}, zxid: map[uint64]int64{}, detached: map[uint64]int64{}}
 }
 
-func (h *watchHub) add(w *watcher) {
+// detach records that the local replica of shard is going away.
+func (h *watchHub) detach(shard uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if _, ok := h.detached[shard]; ok || len(h.byShard[shard]) == 0 {
+		return
+	}
+	h.detached[shard] = h.zxid[shard]
+}
+
+func (h *watchHub) isDetached(shard uint64) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.detached[shard]
+	return ok
+}
+
+// detachedShards returns the shards waiting for reattach.
+func (h *watchHub) detachedShards() []uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]uint64, 0, len(h.detached))
+	for s := range h.detached {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// reattach rechecks every watch of a detached shard against the state stat
+// reads, whose last zxid is zxid: a one-shot watch still set whose znode
+// changed after the detach missed its event in a snapshot. The caller
+// holds the new replica's view lock (Host.ViewLocked), so no apply runs in
+// between. Persistent watches miss what a snapshot skipped.
+func (h *watchHub) reattach(shard uint64, zxid int64, stat func(path string) (Stat, bool, error)) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	rel, ok := h.detached[shard]
+	if !ok {
+		return nil
+	}
+	ws := h.byShard[shard]
+	for w := range ws {
+		st, exists, err := stat(w.path)
+		if err != nil {
+			return err
+		}
+		ev, keep := w.recheck(exists, st, rel)
+		if ev != nil {
+			w.fire(*ev)
+		}
+		if !keep {
+			delete(ws, w)
+		}
+	}
+	delete(h.detached, shard)
+	h.zxid[shard] = max(h.zxid[shard], zxid)
+	return nil
+}
+
+// add registers w at the state of w's shard whose last zxid is zxid.
+func (h *watchHub) add(w *watcher, zxid int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.zxid[w.shard] = max(h.zxid[w.shard], zxid)
 	m := h.byShard[w.shard]
 	if m == nil {
 		m = map[*watcher]struct{}{}
@@ -120,16 +237,33 @@ func (h *watchHub) remove(w *watcher) {
 	delete(h.byShard[w.shard], w)
 }
 
+// counts returns how many watches the hub holds, by kind.
+func (h *watchHub) counts() map[watchKind]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[watchKind]int)
+	for _, ws := range h.byShard {
+		for w := range ws {
+			out[w.kind]++
+		}
+	}
+	return out
+}
+
 // dispatch delivers the events of one applied entry.
 func (h *watchHub) dispatch(shard uint64, events []fsm.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	prev := h.zxid[shard]
+	if n := len(events); n > 0 {
+		h.zxid[shard] = max(prev, int64(events[n-1].Zxid))
+	}
 	ws := h.byShard[shard]
 	if len(ws) == 0 {
 		return
 	}
 	for _, e := range events {
-		if e.Kind != znode.Kind {
+		if e.Kind != znode.Kind || int64(e.Zxid) <= prev {
 			continue
 		}
 		zev, err := znode.DecodeEvent(e.Data)
@@ -227,8 +361,8 @@ func (w *Watch) Close() {
 // registration is missed.
 func (c *Coord) readWatched(ctx context.Context, path string, q []byte, decide func(answer []byte) *watcher) error {
 	shard := c.n.NamespaceShard(path)
-	if !c.n.host.Hosts(shard) {
-		return ErrWatchNotHosted
+	if err := c.n.watchable(ctx, shard); err != nil {
+		return err
 	}
 	if err := c.n.host.WaitApplied(ctx, shard, c.seenIndex(shard)); err != nil {
 		return err
@@ -236,9 +370,83 @@ func (c *Coord) readWatched(ctx context.Context, path string, q []byte, decide f
 	return c.n.host.ReadLocked(shard, fsm.EncodeQuery(znode.Kind, q), func(answer []byte, _ uint64) {
 		if w := decide(answer); w != nil {
 			w.shard = shard
-			c.n.watches.add(w)
+			c.n.watches.add(w, int64(c.n.host.LastZxid(shard)))
 		}
 	})
+}
+
+// watchable returns once this node can keep watches on shard: its local
+// replica (voting or not) runs, has caught up with the shard since it
+// started, and the watches a dropped replica left were rechecked against
+// it. It waits for that, within ctx and watchHostWait, while this node is
+// expected to hold a replica; otherwise it fails with ErrWatchNotHosted.
+// When it had to wait, it also brings the replica up to date through the
+// leader (ReadIndex): the client's Sync, made while the replica had not
+// caught up, went to the leader instead.
+func (n *Node) watchable(ctx context.Context, shard uint64) error {
+	if n.host.Hosts(shard) && !n.watches.isDetached(shard) {
+		return nil
+	}
+	if !n.expectsReplica(shard) {
+		return ErrWatchNotHosted
+	}
+	wctx, cancel := context.WithTimeout(ctx, watchHostWait)
+	defer cancel()
+	rtt := time.Duration(n.cfg.RTTMillis) * time.Millisecond
+	sync := fsm.EncodeQuery(znode.Kind, znode.EncodeExists(znode.Exists{Path: "/"}))
+	for {
+		err := n.host.CatchUp(wctx, shard)
+		if err == nil {
+			err = n.reattachWatches(shard)
+		}
+		if err == nil && n.host.Hosts(shard) {
+			if _, err = n.host.Read(wctx, shard, sync, true); err == nil {
+				return nil
+			}
+		}
+		t := time.NewTimer(rtt)
+		select {
+		case <-t.C:
+		case <-wctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w: shard %d: %w", ErrWatchNotHosted, shard, errors.Join(err, wctx.Err()))
+		}
+	}
+}
+
+// expectsReplica reports whether this node holds, or is about to hold, a
+// replica of shard.
+func (n *Node) expectsReplica(shard uint64) bool {
+	if n.host.Runs(shard) {
+		return true
+	}
+	return n.ctl.wantsLocal(shard, n.members.Placement())
+}
+
+// reattachWatches rechecks the watches a dropped replica of shard left
+// against the local replica that replaced it, once that has caught up.
+func (n *Node) reattachWatches(shard uint64) error {
+	if !n.watches.isDetached(shard) {
+		return nil
+	}
+	if !n.host.Hosts(shard) {
+		return fmt.Errorf("warren: shard %d: replica not caught up", shard)
+	}
+	var rerr error
+	err := n.host.ViewLocked(shard, func(lookup func([]byte) ([]byte, error)) {
+		rerr = n.watches.reattach(shard, int64(n.host.LastZxid(shard)), func(path string) (Stat, bool, error) {
+			b, err := lookup(fsm.EncodeQuery(znode.Kind, znode.EncodeExists(znode.Exists{Path: path})))
+			if err != nil {
+				return Stat{}, false, err
+			}
+			rep, err := znode.DecodeStatReply(b)
+			if err != nil {
+				return Stat{}, false, err
+			}
+			return rep.Stat, rep.Err == znode.ZOK, nil
+		})
+	})
+	return errors.Join(err, rerr)
 }
 
 // GetW is Get that also sets a one-shot data watch, which fires on the
@@ -474,41 +682,24 @@ func (c *Coord) restoreOne(ctx context.Context, relZxid int64, kind WatchKind, p
 		if derr != nil {
 			return nil
 		}
-		exists := rep.Err == znode.ZOK
-		st := rep.Stat
 		w := &watcher{path: path, owner: owner, fire: fn, oneShot: true}
 		switch kind {
 		case WatchKindData:
-			switch {
-			case !exists:
-				fn(WatchEvent{Type: EventNodeDeleted, Path: path})
-				return nil
-			case st.Mzxid > relZxid:
-				fn(WatchEvent{Type: EventNodeDataChanged, Path: path})
-				return nil
-			}
 			w.kind = watchData
 		case WatchKindExist:
-			if exists {
-				fn(WatchEvent{Type: EventNodeCreated, Path: path})
-				return nil
-			}
 			w.kind = watchExists
 		case WatchKindChild:
-			switch {
-			case !exists:
-				fn(WatchEvent{Type: EventNodeDeleted, Path: path})
-				return nil
-			case st.Pzxid > relZxid:
-				fn(WatchEvent{Type: EventNodeChildrenChanged, Path: path})
-				return nil
-			}
 			w.kind = watchChildren
 		case WatchKindPersistent, WatchKindRecursive:
 			w.kind, w.oneShot = watchPersistent, false
 			if kind == WatchKindRecursive {
 				w.kind = watchRecursive
 			}
+		}
+		if ev, keep := w.recheck(rep.Err == znode.ZOK, rep.Stat, relZxid); !keep {
+			// Zxid 0: fired by setWatches, not by a change.
+			fn(WatchEvent{Type: ev.Type, Path: path})
+			return nil
 		}
 		return w
 	})

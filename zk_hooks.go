@@ -20,7 +20,8 @@ func (c *Coord) WithIP(ip string) *Coord {
 // writes have been handed to their WatchFuncs. A front end calls it before
 // answering a write, to send a connection the notifications a write
 // triggers before the write's own reply, in ZooKeeper's order. It returns
-// nil at once when this node holds no replica of the namespace.
+// nil at once when this node holds no caught-up replica of the namespace
+// (voting or not; see Config.Observers).
 func (c *Coord) WaitLocal(ctx context.Context, path string) error {
 	shard := c.n.NamespaceShard(path)
 	if !c.n.host.Hosts(shard) {

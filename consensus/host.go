@@ -25,7 +25,8 @@ import (
 
 // Config configures a Host.
 type Config struct {
-	// NodeID is this node's id; it is the replica id of every local replica.
+	// NodeID is this node's id, at most MaxNodeID; local replicas' ids
+	// derive from it (ReplicaID).
 	NodeID uint64
 	// Dir holds the Raft log (LogDB) and the state machines' pebble data.
 	Dir string
@@ -53,6 +54,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Meter records proposal metrics. Default: a no-op meter.
 	Meter metric.Meter
+	// NoDragonboatMetrics turns off dragonboat's own per-replica metrics
+	// (dragonboat_raftnode_*, see observability.ExportDragonboatMetrics),
+	// which are on by default.
+	NoDragonboatMetrics bool
 }
 
 func (c *Config) setDefaults() {
@@ -121,9 +126,10 @@ type Host struct {
 		shards map[uint64]*replica
 		// initial caches memberships dragonboat has not published yet
 		// (see initialMembership).
-		initial map[uint64]map[uint64]string
+		initial map[uint64]Members
 		closed  bool
 	}
+	nv nonVoting // roles and catch-up of replicas (nonvoting.go)
 }
 
 // replica is one local shard replica.
@@ -151,8 +157,8 @@ func quietDragonboat() {
 // NewHost starts the NodeHost. No replica runs until StartShard.
 func NewHost(cfg Config) (*Host, error) {
 	cfg.setDefaults()
-	if cfg.NodeID == 0 {
-		return nil, errors.New("consensus: NodeID must be > 0")
+	if cfg.NodeID == 0 || cfg.NodeID > MaxNodeID {
+		return nil, fmt.Errorf("consensus: NodeID must be in [1, %d]", uint64(MaxNodeID))
 	}
 	if cfg.Machines == nil {
 		return nil, errors.New("consensus: Machines is required")
@@ -165,7 +171,7 @@ func NewHost(cfg Config) (*Host, error) {
 	}
 	h.ins = ins
 	h.mu.shards = make(map[uint64]*replica)
-	h.mu.initial = make(map[uint64]map[uint64]string)
+	h.mu.initial = make(map[uint64]Members)
 	logdb := config.GetTinyMemLogDBConfig()
 	logdb.Shards = 4
 	nhc := config.NodeHostConfig{
@@ -174,6 +180,9 @@ func NewHost(cfg Config) (*Host, error) {
 		RTTMillisecond:    cfg.RTTMillis,
 		RaftAddress:       cfg.RaftAddr,
 		RaftEventListener: leaderListener{h: h},
+		// The event listener records snapshot durations (metrics_extra.go).
+		SystemEventListener: newSystemEvents(h),
+		EnableMetrics:       !cfg.NoDragonboatMetrics,
 		Expert: config.ExpertConfig{
 			LogDB: logdb,
 			Engine: config.EngineConfig{
@@ -194,7 +203,7 @@ type leaderListener struct{ h *Host }
 func (l leaderListener) LeaderUpdated(info raftio.LeaderInfo) {
 	l.h.ins.leaders.Add(context.Background(), 1, metric.WithAttributes(attribute.Int64("shard", int64(info.ShardID))))
 	if f := l.h.cfg.OnLeader; f != nil {
-		f(info.ShardID, info.LeaderID, info.Term)
+		f(info.ShardID, NodeOf(info.LeaderID), info.Term)
 	}
 }
 
@@ -208,14 +217,20 @@ func (h *Host) smDir(shard uint64) string {
 // HasShardData reports whether this node has a persisted replica of shard,
 // that is, whether StartShard would restart it rather than create it.
 func (h *Host) HasShardData(shard uint64) bool {
-	return h.nh.HasNodeInfo(shard, h.cfg.NodeID)
+	id, _ := h.localReplica(shard)
+	return id != 0 && h.nh.HasNodeInfo(shard, id)
 }
 
 // StartShard starts the local replica of shard. To create a new shard pass
 // its initial members (node id -> raft address) and join=false; to join an
 // existing shard that has added this node, pass nil and join=true; to
-// restart a replica with data on disk, pass nil and false.
+// restart a replica with data on disk, pass nil and false. A replica
+// restarts in the role and under the replica id it last had (nonvoting.go).
 func (h *Host) StartShard(shard uint64, initial map[uint64]string, join bool) error {
+	id, nonVoting, err := h.startRole(shard, initial != nil, join)
+	if err != nil {
+		return err
+	}
 	h.mu.Lock()
 	if h.mu.closed {
 		h.mu.Unlock()
@@ -239,7 +254,8 @@ func (h *Host) StartShard(shard uint64, initial map[uint64]string, join bool) er
 		return d
 	}
 	rc := config.Config{
-		ReplicaID:          h.cfg.NodeID,
+		ReplicaID:          id,
+		IsNonVoting:        nonVoting,
 		ShardID:            shard,
 		CheckQuorum:        true,
 		PreVote:            true,
@@ -289,7 +305,8 @@ func (h *Host) RemoveShardData(ctx context.Context, shard uint64) error {
 	if err := h.StopShard(shard); err != nil && !errors.Is(err, ErrShardNotFound) {
 		return err
 	}
-	if err := h.nh.SyncRemoveData(ctx, shard, h.cfg.NodeID); err != nil {
+	id, _ := h.localReplica(shard)
+	if err := h.nh.SyncRemoveData(ctx, shard, id); err != nil {
 		return fmt.Errorf("consensus: remove shard %d data: %w", shard, mapError(err))
 	}
 	return os.RemoveAll(h.smDir(shard))
@@ -422,10 +439,11 @@ func (h *Host) linearRead(ctx context.Context, shard uint64, query []byte) (inte
 }
 
 // Hosts reports whether this node runs a replica of shard whose state
-// machine is open (it may not have applied anything yet).
+// machine is open and that has caught up with its shard since it started
+// (see CaughtUp).
 func (h *Host) Hosts(shard uint64) bool {
 	r, err := h.replica(shard)
-	return err == nil && r.sm != nil
+	return err == nil && r.sm != nil && h.CaughtUp(shard)
 }
 
 // AppliedIndex returns the Raft index the local replica of shard has
@@ -482,7 +500,7 @@ func (h *Host) Leader(shard uint64) (leader, term uint64, ok bool) {
 	if err != nil || !valid || id == 0 {
 		return 0, t, false
 	}
-	return id, t, true
+	return NodeOf(id), t, true
 }
 
 // IsLeader reports whether this node leads shard.
@@ -494,8 +512,8 @@ func (h *Host) IsLeader(shard uint64) bool {
 // ShardInfo describes a local replica.
 type ShardInfo struct {
 	ShardID uint64
-	// Replicas maps node ids to raft addresses in the replica's view of the
-	// shard's membership.
+	// Replicas maps node ids to raft addresses of the voting members, in
+	// the replica's view of the shard's membership. Leader is a node id.
 	Replicas map[uint64]string
 	Leader   uint64
 	Term     uint64
@@ -503,6 +521,10 @@ type ShardInfo struct {
 	// Pending is true while the replica's membership is not known yet
 	// (starting, joining, or no leader to ask).
 	Pending bool
+	// ReplicaID is the local replica's id (see ReplicaID).
+	ReplicaID uint64
+	// IsNonVoting is true while the local replica is a non-voting member.
+	IsNonVoting bool
 }
 
 // LocalShards describes every replica this node runs, sorted by shard.
@@ -515,14 +537,18 @@ func (h *Host) LocalShards() []ShardInfo {
 	for _, s := range info.ShardInfoList {
 		reps := make(map[uint64]string, len(s.Replicas))
 		for id, a := range s.Replicas {
-			reps[id] = a
+			reps[NodeOf(id)] = a
 		}
 		si := ShardInfo{
-			ShardID: s.ShardID, Replicas: reps, Leader: s.LeaderID, Term: s.Term,
-			IsLeader: s.LeaderID == h.cfg.NodeID,
+			ShardID: s.ShardID, ReplicaID: s.ReplicaID, Replicas: reps, Leader: NodeOf(s.LeaderID), Term: s.Term,
+			IsLeader: NodeOf(s.LeaderID) == h.cfg.NodeID, IsNonVoting: s.IsNonVoting,
 		}
 		if len(reps) == 0 && s.LeaderID != 0 {
-			si.Replicas = h.initialMembership(s.ShardID)
+			m := h.initialMembership(s.ShardID)
+			for id, a := range m.Voters {
+				reps[NodeOf(id)] = a
+			}
+			_, si.IsNonVoting = m.NonVoting[s.ReplicaID]
 		}
 		si.Pending = len(si.Replicas) == 0
 		out = append(out, si)
@@ -535,7 +561,7 @@ func (h *Host) LocalShards() []ShardInfo {
 // has not published yet (no membership change since it started). It is
 // read through Raft once and remembered: the first change makes dragonboat
 // publish the membership, and this cache is not consulted again.
-func (h *Host) initialMembership(shard uint64) map[uint64]string {
+func (h *Host) initialMembership(shard uint64) Members {
 	h.mu.Lock()
 	m, ok := h.mu.initial[shard]
 	h.mu.Unlock()
@@ -544,9 +570,9 @@ func (h *Host) initialMembership(shard uint64) map[uint64]string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	m, err := h.Membership(ctx, shard)
+	m, err := h.Members(ctx, shard)
 	if err != nil {
-		return nil
+		return Members{}
 	}
 	h.mu.Lock()
 	if h.mu.initial != nil {
@@ -570,26 +596,28 @@ func (h *Host) Membership(ctx context.Context, shard uint64) (map[uint64]string,
 	return out, nil
 }
 
-// AddReplica adds node (reachable at raftAddr) to shard's membership. The
-// node must then start the replica with StartShard(shard, nil, true).
-func (h *Host) AddReplica(ctx context.Context, shard, node uint64, raftAddr string) error {
-	if err := h.nh.SyncRequestAddReplica(ctx, shard, node, raftAddr, 0); err != nil {
-		return fmt.Errorf("consensus: add node %d to shard %d: %w", node, shard, mapError(err))
+// AddReplica adds replica (a replica id, see ReplicaID; on the node
+// reachable at raftAddr) to shard's voting members, promoting it if it is a
+// non-voting member. A new replica must then be started on its node with
+// StartShard(shard, nil, true).
+func (h *Host) AddReplica(ctx context.Context, shard, replica uint64, raftAddr string) error {
+	if err := h.nh.SyncRequestAddReplica(ctx, shard, replica, raftAddr, 0); err != nil {
+		return fmt.Errorf("consensus: add replica %d to shard %d: %w", replica, shard, mapError(err))
 	}
 	return nil
 }
 
-// RemoveReplica removes node from shard's membership.
-func (h *Host) RemoveReplica(ctx context.Context, shard, node uint64) error {
-	if err := h.nh.SyncRequestDeleteReplica(ctx, shard, node, 0); err != nil {
-		return fmt.Errorf("consensus: remove node %d from shard %d: %w", node, shard, mapError(err))
+// RemoveReplica removes replica (a replica id) from shard's membership.
+func (h *Host) RemoveReplica(ctx context.Context, shard, replica uint64) error {
+	if err := h.nh.SyncRequestDeleteReplica(ctx, shard, replica, 0); err != nil {
+		return fmt.Errorf("consensus: remove replica %d from shard %d: %w", replica, shard, mapError(err))
 	}
 	return nil
 }
 
 // TransferLeader asks the local leader of shard to hand leadership to node.
 func (h *Host) TransferLeader(shard, node uint64) error {
-	return mapError(h.nh.RequestLeaderTransfer(shard, node))
+	return mapError(h.nh.RequestLeaderTransfer(shard, h.voterID(shard, node)))
 }
 
 // Close stops every replica and the NodeHost. It waits for them.

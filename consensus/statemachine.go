@@ -211,7 +211,8 @@ func (s *diskSM) PrepareSnapshot() (interface{}, error) {
 }
 
 // SaveSnapshot streams every key of the prepared view to w.
-func (s *diskSM) SaveSnapshot(ctx interface{}, w io.Writer, stopc <-chan struct{}) error {
+func (s *diskSM) SaveSnapshot(ctx interface{}, w io.Writer, stopc <-chan struct{}) (err error) {
+	defer s.startSnapshotTimer(snapshotSave).done(&err)
 	snap, ok := ctx.(*pebble.Snapshot)
 	if !ok {
 		return fmt.Errorf("consensus: snapshot context of type %T", ctx)
@@ -255,7 +256,8 @@ func (s *diskSM) SaveSnapshot(ctx interface{}, w io.Writer, stopc <-chan struct{
 // RecoverFromSnapshot replaces the state with a received snapshot. It loads
 // into a fresh database and switches CURRENT to it only once it is complete
 // and synced, so a crash leaves either the old state or the new one.
-func (s *diskSM) RecoverFromSnapshot(r io.Reader, stopc <-chan struct{}) error {
+func (s *diskSM) RecoverFromSnapshot(r io.Reader, stopc <-chan struct{}) (err error) {
+	defer s.startSnapshotTimer(snapshotRecover).done(&err)
 	s.mu.RLock()
 	oldName := s.mu.dbDir
 	s.mu.RUnlock()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -50,6 +51,11 @@ type Telemetry struct {
 	handler        http.Handler
 	tracerProvider *sdktrace.TracerProvider
 	ring           *Ring
+
+	// dragonboat and memberlist are set once the libraries' own metrics
+	// are registered (ExportDragonboatMetrics, ExportMemberlistMetrics).
+	dragonboat atomic.Bool
+	memberlist atomic.Bool
 }
 
 // NewTelemetry builds the metrics and tracing pipelines. Call Shutdown when

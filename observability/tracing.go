@@ -46,6 +46,11 @@ type TracingOptions struct {
 	// default, 1.0; a negative ratio records no new traces, only those
 	// continued from sampled callers.
 	SampleRatio float64
+	// IgnoreParent applies SampleRatio to every trace, also to spans whose
+	// parent came with a trace context (OpenTelemetry's always_on,
+	// always_off and traceidratio samplers). By default a span follows its
+	// parent's decision, so a trace is recorded whole or not at all.
+	IgnoreParent bool
 	// Exporter is where finished spans go besides the Ring: "" or "none",
 	// "otlp-grpc", "otlp-http" or "stdout" (the TraceExporter constants).
 	Exporter string
@@ -74,7 +79,8 @@ func (o TracingOptions) validate() error {
 	return errors.Join(errs...)
 }
 
-// sampler returns the parent-based ratio sampler the options describe.
+// sampler returns the ratio sampler the options describe, parent-based
+// unless IgnoreParent.
 func (o TracingOptions) sampler() sdktrace.Sampler {
 	ratio := o.SampleRatio
 	switch {
@@ -82,6 +88,9 @@ func (o TracingOptions) sampler() sdktrace.Sampler {
 		ratio = 1
 	case ratio < 0:
 		ratio = 0
+	}
+	if o.IgnoreParent {
+		return sdktrace.TraceIDRatioBased(ratio)
 	}
 	return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))
 }

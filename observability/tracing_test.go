@@ -257,6 +257,30 @@ func TestSampling(t *testing.T) {
 	}
 }
 
+func TestSamplingIgnoringParent(t *testing.T) {
+	caller := newTestTelemetry(t, TelemetryOptions{})
+	ctx, parent := caller.Tracer("t").Start(context.Background(), "caller")
+	defer parent.End()
+	remote := Extract(context.Background(), Inject(ctx))
+
+	off := newTestTelemetry(t, TelemetryOptions{Tracing: TracingOptions{SampleRatio: -1, IgnoreParent: true}})
+	_, child := off.Tracer("t").Start(remote, "callee")
+	child.End()
+	if child.SpanContext().IsSampled() || off.Traces().Len() != 0 {
+		t.Fatal("always_off followed a sampled parent")
+	}
+
+	unsampled := newTestTelemetry(t, TelemetryOptions{Tracing: TracingOptions{SampleRatio: -1}})
+	uctx, uparent := unsampled.Tracer("t").Start(context.Background(), "unsampled caller")
+	uparent.End()
+	on := newTestTelemetry(t, TelemetryOptions{Tracing: TracingOptions{SampleRatio: 1, IgnoreParent: true}})
+	_, child = on.Tracer("t").Start(Extract(context.Background(), Inject(uctx)), "callee")
+	child.End()
+	if !child.SpanContext().IsSampled() || on.Traces().Len() != 1 {
+		t.Fatal("always_on followed an unsampled parent")
+	}
+}
+
 func TestTracingOptionsRejected(t *testing.T) {
 	_, err := NewTelemetry(TelemetryOptions{Tracing: TracingOptions{SampleRatio: 2, Exporter: "jaeger", RingSize: -1}})
 	if err == nil {

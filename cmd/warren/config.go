@@ -22,12 +22,20 @@ type settings struct {
 	Node       warren.Config
 	LogFormat  string
 	LogLevel   slog.Level
+	Tracing    observability.TracingOptions
 	ConfigFile string
+	// Warnings are problems that did not stop loading: unsupported values
+	// of the standard OTEL_* variables, which are ignored. The command logs
+	// them once its logger exists.
+	Warnings []string
 }
 
 // defaultSettings returns the settings `warren server` starts from.
 func defaultSettings() settings {
-	return settings{Node: warren.DefaultConfig(), LogFormat: observability.LogFormatText, LogLevel: slog.LevelInfo}
+	return settings{
+		Node: warren.DefaultConfig(), LogFormat: observability.LogFormatText, LogLevel: slog.LevelInfo,
+		Tracing: defaultTracing(),
+	}
 }
 
 // devSettings returns the settings `warren dev` starts from: a single node
@@ -116,6 +124,9 @@ var options = []option{
 		},
 		get: func(s *settings) string { return strings.ToLower(s.LogLevel.String()) },
 	},
+	traceSampleRatioOpt,
+	traceExporterOpt,
+	traceRingSizeOpt,
 	{
 		name: "config", typ: "file", noFile: true,
 		usage: "YAML file of settings, keyed like the flags with underscores (node_id: 2); flags and env vars override it",
@@ -233,7 +244,9 @@ func addConfigFlags(fs *pflag.FlagSet, base settings) *configFlags {
 // loadSettings layers, from lowest to highest precedence, base, the YAML
 // file named by --config or WARREN_CONFIG, the WARREN_* environment variables
 // (an empty variable counts as unset) and the flags, then validates the
-// result. It reports every problem at once as a *configError.
+// result. Tracing settings none of those gave come from the standard
+// OTEL_TRACES_* variables (otelTracing). It reports every problem at once as
+// a *configError.
 func loadSettings(base settings, flags *configFlags, lookupEnv func(string) (string, bool)) (settings, error) {
 	s := base
 	l := &loader{origin: make(map[string]string)}
@@ -258,6 +271,7 @@ func loadSettings(base settings, flags *configFlags, lookupEnv func(string) (str
 			l.fromFlag(&s, o, flags)
 		}
 	}
+	l.otelTracing(&s, lookupEnv)
 	l.validate(s.Node)
 	if len(l.problems) > 0 {
 		return s, &configError{problems: l.problems}

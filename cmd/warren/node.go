@@ -83,7 +83,10 @@ func runNode(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	topts := observability.TelemetryOptions{ServiceVersion: version, Logger: logger}
+	for _, w := range s.Warnings {
+		logger.Warn("unsupported OpenTelemetry setting", "detail", w)
+	}
+	topts := observability.TelemetryOptions{ServiceVersion: version, Logger: logger, Tracing: s.Tracing}
 	if s.Node.NodeID != 0 {
 		topts.InstanceID = strconv.FormatUint(s.Node.NodeID, 10)
 	}
@@ -107,7 +110,9 @@ func runNode(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 	defer stop()
 
 	backend := &nodeBackend{timeout: cfg.RequestTimeout, traces: tel.Traces()}
-	web, err := startHTTP(cfg.HTTPAddr, httpapi.NewHandler(backend, tel.MetricsHandler(), httpapi.DefaultOptions(), logger), logger)
+	hopts := httpapi.DefaultOptions()
+	hopts.Tracer = tel.Tracer(httpTracerName)
+	web, err := startHTTP(cfg.HTTPAddr, httpapi.NewHandler(backend, tel.MetricsHandler(), hopts, logger), logger)
 	if err != nil {
 		return err
 	}
@@ -133,6 +138,7 @@ func runNode(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 	backend.coord.Store(node.Coord())
 	backend.node.Store(node)
 	zkSrv, zkFailed := serveZK(zkLn, node, logger)
+	backend.zkSrv.Store(zkSrv)
 	shown := cfg
 	if zkLn != nil {
 		shown.ZKAddr = zkLn.Addr().String()
@@ -176,6 +182,7 @@ type nodeBackend struct {
 	closing atomic.Bool
 	timeout time.Duration // bound on each call, so a stuck node cannot pile up requests
 	traces  *observability.Ring
+	zkSrv   atomic.Pointer[zk.Server] // nil while the ZooKeeper front end is off or not started
 }
 
 // Traces serves /api/traces from the node's span ring.
@@ -239,11 +246,16 @@ func startHTTP(addr string, h http.Handler, logger *slog.Logger) (*webServer, er
 		return nil, fmt.Errorf("http: %w", err)
 	}
 	w.ln = ln
+	// Streams (/api/events, /api/zk/watch) never go idle: their requests
+	// derive from base, which shutting down cancels, so they end.
+	base, cancel := context.WithCancel(context.Background())
 	w.srv = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return base },
 	}
+	w.srv.RegisterOnShutdown(cancel)
 	go func() {
 		if err := w.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			w.failed <- err

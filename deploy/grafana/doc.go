@@ -1,6 +1,8 @@
 // Package grafana holds Warren's Grafana dashboard, warren.json: cluster
-// membership, placement, shards and grains, Raft proposals, Go runtime and
-// process panels over the metrics a node serves at /metrics. Import it in
+// membership, placement, shards and grains, Raft (proposals, apply lag,
+// snapshots, dragonboat's elections and transport), coordination (sessions,
+// watches), gossip (memberlist), Go runtime and process panels over the
+// metrics a node serves at /metrics. Import it in
 // Grafana (Dashboards > New > Import) and pick the Prometheus data source
 // that scrapes the nodes; docs/observability.md lists the metrics.
 //

@@ -2,13 +2,16 @@ package httpapi
 
 import (
 	"context"
-	_ "embed" // for the dashboard page
+	"embed"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/warrenhq/warren"
 )
@@ -34,17 +37,51 @@ type Options struct {
 	// PprofLoopbackOnly refuses /debug/pprof/ with 403 unless the client
 	// connects from a loopback address. Default: true.
 	PprofLoopbackOnly bool
+	// Tracer starts an OpenTelemetry server span for each /api/zk request
+	// (see httpspan.go). Nil: no spans. Default: nil; cmd/warren sets the
+	// node's.
+	Tracer trace.Tracer
+	// PeerTimeout bounds each request the cluster-wide views (scope=cluster,
+	// /api/overview, /api/events) make to another member. Zero means the
+	// default, 1 s.
+	PeerTimeout time.Duration
+	// EventInterval is how often /api/events rebuilds its snapshot while a
+	// client listens. Zero means the default, 1 s.
+	EventInterval time.Duration
 }
+
+// Defaults of Options' durations.
+const (
+	defaultPeerTimeout   = time.Second
+	defaultEventInterval = time.Second
+)
 
 // DefaultOptions returns the options a node runs with.
 func DefaultOptions() Options {
-	return Options{PprofLoopbackOnly: true}
+	return Options{
+		PprofLoopbackOnly: true,                 // profiles reveal memory contents
+		PeerTimeout:       defaultPeerTimeout,   // a member slower than this is reported unreachable
+		EventInterval:     defaultEventInterval, // the dashboard's refresh rate
+	}
 }
 
-// dashboardHTML is the single-page dashboard served at /.
+// static holds the dashboard: index.html at /, the other files under
+// /static/.
 //
-//go:embed static/index.html
-var dashboardHTML []byte
+//go:embed static
+var static embed.FS
+
+// staticTypes lists the files served under /static/ and their types.
+var staticTypes = map[string]string{
+	"app.js":    "text/javascript; charset=utf-8",
+	"style.css": "text/css; charset=utf-8",
+}
+
+// dashboardCSP allows the page its own scripts, styles and API and nothing
+// else: no inline code, no other origin. (The empty data: icon spares the
+// browser a request for /favicon.ico.)
+const dashboardCSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // NewHandler returns the node's HTTP routes. metrics serves /metrics (nil:
 // the route answers 404). logger receives request failures (nil: discarded).
@@ -52,17 +89,28 @@ func NewHandler(b Backend, metrics http.Handler, opts Options, logger *slog.Logg
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{backend: b, logger: logger}
+	if opts.PeerTimeout <= 0 {
+		opts.PeerTimeout = defaultPeerTimeout
+	}
+	if opts.EventInterval <= 0 {
+		opts.EventInterval = defaultEventInterval
+	}
+	h := &handler{backend: b, logger: logger, tracer: opts.Tracer, peers: newPeerClient(opts.PeerTimeout)}
+	// A build takes the status, then one round of peer requests; the
+	// status has the backend's own bound.
+	h.hub = newEventHub(h.overviewJSON, opts.EventInterval, 3*opts.PeerTimeout)
 	mux := http.NewServeMux()
 
 	// A method-qualified pattern makes ServeMux answer 405 with an Allow
 	// header for other methods; GET patterns also match HEAD.
 	mux.HandleFunc("GET /{$}", h.dashboard)
+	mux.HandleFunc("GET /static/{name}", h.staticFile)
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("GET /readyz", h.readyz)
 	mux.HandleFunc("GET /api/cluster", h.cluster)
 	registerZK(mux, h)
 	registerTraces(mux, h)
+	registerDashboard(mux, h)
 	if metrics != nil {
 		mux.Handle("GET /metrics", metrics)
 	}
@@ -88,6 +136,9 @@ func NewHandler(b Backend, metrics http.Handler, opts Options, logger *slog.Logg
 type handler struct {
 	backend Backend
 	logger  *slog.Logger
+	tracer  trace.Tracer // nil: /api/zk requests are not traced
+	peers   *peerClient
+	hub     *eventHub
 }
 
 func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
@@ -108,23 +159,38 @@ var ErrUnavailable = errors.New("unavailable")
 
 func (h *handler) cluster(w http.ResponseWriter, r *http.Request) {
 	st, err := h.backend.Status(r.Context())
-	if errors.Is(err, ErrUnavailable) || errors.Is(err, warren.ErrClosed) {
-		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: err.Error()})
-		return
-	}
 	if err != nil {
-		h.logger.Warn("cluster status failed", "err", err)
-		writeJSON(w, http.StatusInternalServerError, errorBody{Error: err.Error()})
+		h.statusFailed(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
 }
 
 func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	h.serveStatic(w, "index.html", "text/html; charset=utf-8")
+}
+
+// staticFile answers GET /static/{name} for the files in staticTypes.
+func (h *handler) staticFile(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	typ, ok := staticTypes[name]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	h.serveStatic(w, name, typ)
+}
+
+func (h *handler) serveStatic(w http.ResponseWriter, name, typ string) {
+	body, err := static.ReadFile("static/" + name)
+	if err != nil { // the embedded file set is fixed at build time
+		panic("httpapi: embedded file " + name + " missing: " + err.Error())
+	}
+	w.Header().Set("Content-Type", typ)
 	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
-	w.Write(dashboardHTML)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", dashboardCSP)
+	w.Write(body)
 }
 
 // errorBody is the JSON body of every /api/ failure.

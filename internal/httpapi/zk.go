@@ -189,14 +189,16 @@ func lookupZKCode(code int32) zkCode {
 	return zkCode{name: "ERROR" + strconv.Itoa(int(code)), status: http.StatusInternalServerError}
 }
 
-// registerZK adds the /api/zk routes to mux.
+// registerZK adds the /api/zk routes to mux. Each request but the watch
+// stream runs in a server span (httpspan.go); a watch would be one span as
+// long as the stream.
 func registerZK(mux *http.ServeMux, h *handler) {
-	mux.HandleFunc("GET /api/zk/node", h.zkGet)
-	mux.HandleFunc("GET /api/zk/children", h.zkChildren)
-	mux.HandleFunc("GET /api/zk/stat", h.zkStat)
-	mux.HandleFunc("POST /api/zk/node", h.zkCreate)
-	mux.HandleFunc("PUT /api/zk/node", h.zkSet)
-	mux.HandleFunc("DELETE /api/zk/node", h.zkDelete)
+	mux.HandleFunc("GET /api/zk/node", h.traced(h.zkGet))
+	mux.HandleFunc("GET /api/zk/children", h.traced(h.zkChildren))
+	mux.HandleFunc("GET /api/zk/stat", h.traced(h.zkStat))
+	mux.HandleFunc("POST /api/zk/node", h.traced(h.zkCreate))
+	mux.HandleFunc("PUT /api/zk/node", h.traced(h.zkSet))
+	mux.HandleFunc("DELETE /api/zk/node", h.traced(h.zkDelete))
 	mux.HandleFunc("GET /api/zk/watch", h.zkWatch)
 }
 
