@@ -114,10 +114,14 @@ func (s *diskSM) Open(stopc <-chan struct{}) (uint64, error) {
 
 func openPebble(dir string) (*pebble.DB, error) {
 	opts := &pebble.Options{
-		MemTableSize:                4 << 20,
-		MaxConcurrentCompactions:    func() int { return 1 },
-		L0CompactionThreshold:       4,
-		DisableWAL:                  false,
+		MemTableSize:             4 << 20,
+		MaxConcurrentCompactions: func() int { return 1 },
+		L0CompactionThreshold:    4,
+		// The Raft log is the write-ahead log: after a crash dragonboat
+		// replays every entry past the applied index Open reads back, and
+		// it compacts the log only past what Sync made durable. A second
+		// WAL would cost a write per apply on every replica for nothing.
+		DisableWAL:                  true,
 		MaxOpenFiles:                256,
 		MemTableStopWritesThreshold: 4,
 	}
@@ -218,11 +222,13 @@ func (s *diskSM) Lookup(q interface{}) (interface{}, error) {
 	return s.mux.Query(pebbleReader{g: snap}, query)
 }
 
-// Sync makes everything applied so far durable.
+// Sync makes everything applied so far durable. The database keeps no WAL
+// of its own (see openPebble), so this flushes its memtables; dragonboat
+// calls it before it compacts the Raft log past the applied index.
 func (s *diskSM) Sync() error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.mu.db.LogData(nil, pebble.Sync)
+	return s.mu.db.Flush()
 }
 
 // PrepareSnapshot captures a point-in-time view; it runs on the update
@@ -354,7 +360,7 @@ func loadSnapshot(db *pebble.DB, r *bufio.Reader, stopc <-chan struct{}) error {
 			}
 		}
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := b.Commit(pebble.NoSync); err != nil {
 		return err
 	}
 	return db.Flush()
