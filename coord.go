@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/warrenhq/warren/consensus/fsm"
 	"github.com/warrenhq/warren/consensus/fsm/znode"
 	"github.com/warrenhq/warren/grains/coord"
@@ -114,10 +116,19 @@ func (c *Coord) seenIndex(shard uint64) uint64 {
 }
 
 // write proposes an encoded znode op through the shard's coordination grain.
-func (c *Coord) write(ctx context.Context, shard uint64, op []byte) (fsm.Result, error) {
+func (c *Coord) write(ctx context.Context, name string, shard uint64, op []byte) (fsm.Result, error) {
 	if c.n.closed.Load() {
 		return fsm.Result{}, ErrClosed
 	}
+	ctx, span := c.n.startSpan(ctx, name, shard)
+	r, err := c.writeGrain(ctx, shard, op)
+	if span != nil {
+		endCoordSpan(span, r.Zxid, zkCodeOf(r, err), err)
+	}
+	return r, err
+}
+
+func (c *Coord) writeGrain(ctx context.Context, shard uint64, op []byte) (fsm.Result, error) {
 	out, err := c.n.rt.Request(ctx, coord.Kind, coord.GrainID(shard), coord.MethodOp, op, nil)
 	if err != nil {
 		return fsm.Result{}, err
@@ -132,10 +143,20 @@ func (c *Coord) write(ctx context.Context, shard uint64, op []byte) (fsm.Result,
 
 // read answers an encoded znode query: from the local replica once it has
 // caught up with this client, or linearizably through the shard's leader.
-func (c *Coord) read(ctx context.Context, shard uint64, q []byte) ([]byte, error) {
+func (c *Coord) read(ctx context.Context, name string, shard uint64, q []byte) ([]byte, error) {
 	if c.n.closed.Load() {
 		return nil, ErrClosed
 	}
+	ctx, span := c.n.startSpan(ctx, name, shard)
+	out, local, err := c.readAt(ctx, shard, q)
+	if span != nil {
+		span.SetAttributes(attribute.Bool("warren.read.local", local))
+		endCoordSpan(span, 0, 0, err)
+	}
+	return out, err
+}
+
+func (c *Coord) readAt(ctx context.Context, shard uint64, q []byte) (out []byte, local bool, err error) {
 	if c.n.host.Hosts(shard) {
 		wctx, cancel := context.WithTimeout(ctx, time.Second)
 		err := c.n.host.WaitApplied(wctx, shard, c.seenIndex(shard))
@@ -146,11 +167,12 @@ func (c *Coord) read(ctx context.Context, shard uint64, q []byte) ([]byte, error
 			var out []byte
 			err = c.n.host.ReadLocked(shard, fsm.EncodeQuery(znode.Kind, q), func(b []byte, _ uint64) { out = b })
 			if err == nil {
-				return out, nil
+				return out, true, nil
 			}
 		}
 	}
-	return c.n.rt.Request(ctx, coord.Kind, coord.GrainID(shard), coord.MethodRead, q, nil)
+	out, err = c.n.rt.Request(ctx, coord.Kind, coord.GrainID(shard), coord.MethodRead, q, nil)
+	return out, false, err
 }
 
 // CreateOptions tune Create. The zero value creates a persistent znode
@@ -170,7 +192,7 @@ func (c *Coord) Create(ctx context.Context, path string, data []byte, opts Creat
 		return "", Stat{}, ErrNeedsSession
 	}
 	op := c.createOp(path, data, opts)
-	r, err := c.write(ctx, c.n.NamespaceShard(path), znode.EncodeCreate(op))
+	r, err := c.write(ctx, "create", c.n.NamespaceShard(path), znode.EncodeCreate(op))
 	if err != nil {
 		return "", Stat{}, err
 	}
@@ -199,7 +221,7 @@ func (c *Coord) Get(ctx context.Context, path string) ([]byte, Stat, error) {
 		st, err := c.rootStat(ctx)
 		return nil, st, err
 	}
-	b, err := c.read(ctx, c.n.NamespaceShard(path), znode.EncodeGetData(znode.GetData{Path: path, Auth: c.auth}))
+	b, err := c.read(ctx, "getData", c.n.NamespaceShard(path), znode.EncodeGetData(znode.GetData{Path: path, Auth: c.auth}))
 	if err != nil {
 		return nil, Stat{}, err
 	}
@@ -216,7 +238,7 @@ func (c *Coord) Exists(ctx context.Context, path string) (Stat, bool, error) {
 		st, err := c.rootStat(ctx)
 		return st, err == nil, err
 	}
-	b, err := c.read(ctx, c.n.NamespaceShard(path), znode.EncodeExists(znode.Exists{Path: path}))
+	b, err := c.read(ctx, "exists", c.n.NamespaceShard(path), znode.EncodeExists(znode.Exists{Path: path}))
 	if err != nil {
 		return Stat{}, false, err
 	}
@@ -232,7 +254,7 @@ func (c *Coord) Exists(ctx context.Context, path string) (Stat, bool, error) {
 
 // Set replaces a znode's data if its version matches (AnyVersion: any).
 func (c *Coord) Set(ctx context.Context, path string, data []byte, version int32) (Stat, error) {
-	r, err := c.write(ctx, c.n.NamespaceShard(path), znode.EncodeSetData(znode.SetData{Path: path, Data: data, Version: version, Auth: c.auth}))
+	r, err := c.write(ctx, "setData", c.n.NamespaceShard(path), znode.EncodeSetData(znode.SetData{Path: path, Data: data, Version: version, Auth: c.auth}))
 	if err != nil {
 		return Stat{}, err
 	}
@@ -244,7 +266,7 @@ func (c *Coord) Set(ctx context.Context, path string, data []byte, version int32
 
 // Delete deletes a znode without children if its version matches.
 func (c *Coord) Delete(ctx context.Context, path string, version int32) error {
-	r, err := c.write(ctx, c.n.NamespaceShard(path), znode.EncodeDelete(znode.Delete{Path: path, Version: version, Auth: c.auth}))
+	r, err := c.write(ctx, "delete", c.n.NamespaceShard(path), znode.EncodeDelete(znode.Delete{Path: path, Version: version, Auth: c.auth}))
 	if err != nil {
 		return err
 	}
@@ -257,7 +279,7 @@ func (c *Coord) Children(ctx context.Context, path string) ([]string, Stat, erro
 	if path == "/" {
 		return c.rootChildren(ctx)
 	}
-	b, err := c.read(ctx, c.n.NamespaceShard(path), znode.EncodeGetChildren(znode.GetChildren{Path: path, Auth: c.auth}))
+	b, err := c.read(ctx, "getChildren", c.n.NamespaceShard(path), znode.EncodeGetChildren(znode.GetChildren{Path: path, Auth: c.auth}))
 	if err != nil {
 		return nil, Stat{}, err
 	}
@@ -270,7 +292,7 @@ func (c *Coord) Children(ctx context.Context, path string) ([]string, Stat, erro
 
 // ChildrenCount returns the number of descendants of a znode.
 func (c *Coord) ChildrenCount(ctx context.Context, path string) (int32, error) {
-	b, err := c.read(ctx, c.n.NamespaceShard(path), znode.EncodeGetAllChildrenNumber(znode.GetAllChildrenNumber{Path: path, Auth: c.auth}))
+	b, err := c.read(ctx, "getAllChildrenNumber", c.n.NamespaceShard(path), znode.EncodeGetAllChildrenNumber(znode.GetAllChildrenNumber{Path: path, Auth: c.auth}))
 	if err != nil {
 		return 0, err
 	}
@@ -283,7 +305,7 @@ func (c *Coord) ChildrenCount(ctx context.Context, path string) (int32, error) {
 
 // GetACL returns a znode's ACL and Stat.
 func (c *Coord) GetACL(ctx context.Context, path string) ([]ACL, Stat, error) {
-	b, err := c.read(ctx, c.n.NamespaceShard(path), znode.EncodeGetACL(znode.GetACL{Path: path, Auth: c.auth}))
+	b, err := c.read(ctx, "getACL", c.n.NamespaceShard(path), znode.EncodeGetACL(znode.GetACL{Path: path, Auth: c.auth}))
 	if err != nil {
 		return nil, Stat{}, err
 	}
@@ -296,7 +318,7 @@ func (c *Coord) GetACL(ctx context.Context, path string) ([]ACL, Stat, error) {
 
 // SetACL replaces a znode's ACL if its ACL version matches.
 func (c *Coord) SetACL(ctx context.Context, path string, acl []ACL, aversion int32) (Stat, error) {
-	r, err := c.write(ctx, c.n.NamespaceShard(path), znode.EncodeSetACL(znode.SetACL{Path: path, ACL: acl, Version: aversion, Auth: c.auth}))
+	r, err := c.write(ctx, "setACL", c.n.NamespaceShard(path), znode.EncodeSetACL(znode.SetACL{Path: path, ACL: acl, Version: aversion, Auth: c.auth}))
 	if err != nil {
 		return Stat{}, err
 	}
@@ -310,7 +332,7 @@ func (c *Coord) SetACL(ctx context.Context, path string, acl []ACL, aversion int
 func (c *Coord) rootChildren(ctx context.Context) ([]string, Stat, error) {
 	var names []string
 	for s := uint64(1); s < uint64(c.n.cfg.Shards); s++ {
-		b, err := c.read(ctx, s, znode.EncodeGetChildren(znode.GetChildren{Path: "/", Auth: c.auth}))
+		b, err := c.read(ctx, "getChildren", s, znode.EncodeGetChildren(znode.GetChildren{Path: "/", Auth: c.auth}))
 		if err != nil {
 			return nil, Stat{}, fmt.Errorf("warren: list / on shard %d: %w", s, err)
 		}
@@ -382,7 +404,7 @@ func (c *Coord) Multi(ctx context.Context, ops ...MultiOp) ([]OpResult, error) {
 		}
 		m.Ops = append(m.Ops, o.op)
 	}
-	r, err := c.write(ctx, c.n.NamespaceShard(ops[0].path), znode.EncodeMulti(m))
+	r, err := c.write(ctx, "multi", c.n.NamespaceShard(ops[0].path), znode.EncodeMulti(m))
 	if err != nil {
 		return nil, err
 	}
@@ -416,11 +438,14 @@ func (c *Coord) Sync(ctx context.Context, path string) error {
 		}
 	}
 	for _, s := range shards {
-		if !c.n.host.Hosts(s) {
-			continue // not hosted here: reads go to the leader anyway
+		if !c.n.host.Runs(s) {
+			continue // no replica here: reads go to the leader anyway
 		}
 		q := fsm.EncodeQuery(znode.Kind, znode.EncodeExists(znode.Exists{Path: "/"}))
 		if _, err := c.n.host.Read(ctx, s, q, true); err != nil {
+			if !c.n.host.Hosts(s) {
+				continue // a replica still catching up: reads skip it too
+			}
 			return err
 		}
 		c.note(s, c.n.host.AppliedIndex(s))
@@ -447,7 +472,7 @@ func (c *Coord) LastZxid(path string) int64 {
 func (c *Coord) Ephemerals(ctx context.Context, session int64, prefix string) ([]string, error) {
 	var out []string
 	for s := uint64(1); s < uint64(c.n.cfg.Shards); s++ {
-		b, err := c.read(ctx, s, znode.EncodeGetEphemerals(znode.GetEphemerals{Session: session, PathPrefix: prefix}))
+		b, err := c.read(ctx, "getEphemerals", s, znode.EncodeGetEphemerals(znode.GetEphemerals{Session: session, PathPrefix: prefix}))
 		if err != nil {
 			return nil, err
 		}

@@ -14,7 +14,7 @@ import (
 // Check succeeds if the znode's version is version (ZooKeeper's standalone
 // check operation); it changes nothing.
 func (c *Coord) Check(ctx context.Context, path string, version int32) error {
-	r, err := c.write(ctx, c.n.NamespaceShard(path), znode.EncodeCheck(znode.Check{Path: path, Version: version, Auth: c.auth}))
+	r, err := c.write(ctx, "check", c.n.NamespaceShard(path), znode.EncodeCheck(znode.Check{Path: path, Version: version, Auth: c.auth}))
 	if err != nil {
 		return err
 	}

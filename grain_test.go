@@ -23,7 +23,9 @@ func activeOn(t *testing.T, n *warren.Node, kind string) int {
 // on exactly one node — the one leading its shard — whichever node the
 // request came through, and that it passivates when idle.
 func TestGrainsActivateOnlyOnLeaderAndPassivate(t *testing.T) {
-	c := testcluster.New(t, 3, testcluster.Options{GrainIdleTimeout: time.Second})
+	// Long enough that no grain passivates while the 36 requests run on a
+	// loaded machine, short enough to wait for.
+	c := testcluster.New(t, 3, testcluster.Options{GrainIdleTimeout: 5 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	const grains = 12
@@ -46,7 +48,7 @@ func TestGrainsActivateOnlyOnLeaderAndPassivate(t *testing.T) {
 			t.Fatalf("g%d = %d, want 3", g, got)
 		}
 	}
-	testcluster.WaitFor(t, 10*time.Second, "idle grains passivate", func() bool {
+	testcluster.WaitFor(t, 30*time.Second, "idle grains passivate", func() bool {
 		for i := 0; i < 3; i++ {
 			if activeOn(t, c.N(i).Node, warren.CounterKind) != 0 {
 				return false

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/warrenhq/warren/actors"
 	"github.com/warrenhq/warren/cluster"
@@ -36,6 +37,7 @@ type Node struct {
 	cfg      Config
 	log      *slog.Logger
 	tel      *observability.Telemetry
+	tracer   trace.Tracer
 	ownTel   bool
 	host     *consensus.Host
 	members  *cluster.Membership
@@ -86,6 +88,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		}
 		n.ownTel = true
 	}
+	n.tracer = n.tel.Tracer(tracerName)
 	fresh := !hasRaftData(cfg.DataDir)
 	n.ctl = newController(n)
 	n.watches = newWatchHub()
@@ -103,6 +106,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 		},
 		Logger: n.log,
 		Meter:  n.tel.Meter("github.com/warrenhq/warren/consensus"),
+		Tracer: n.tel.Tracer("github.com/warrenhq/warren/consensus"),
 	})
 	if err != nil {
 		return nil, err
@@ -121,6 +125,7 @@ func Start(ctx context.Context, cfg Config) (_ *Node, err error) {
 	rt, err := actors.Start(actors.Config{
 		NodeID: id, ActorAddr: cfg.ActorAddr, Host: n.host, Route: router{n},
 		IdleTimeout: cfg.GrainIdleTimeout, RequestTimeout: cfg.RequestTimeout, Logger: n.log,
+		Tracer: n.tel.Tracer("github.com/warrenhq/warren/actors"),
 	})
 	if err != nil {
 		return nil, err

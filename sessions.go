@@ -312,7 +312,7 @@ func (n *Node) closeEphemerals(ctx context.Context, id int64) error {
 		wg.Add(1)
 		go func(s int) {
 			defer wg.Done()
-			r, err := c.write(ctx, uint64(s), op)
+			r, err := c.write(ctx, "closeSession", uint64(s), op)
 			if err == nil && r.Code != fsm.OK {
 				err = fmt.Errorf("shard %d: close session: code %d", s, r.Code)
 			}

@@ -42,6 +42,10 @@ type WatchEvent struct {
 	Path string
 	// Zxid is the zxid of the change.
 	Zxid int64
+	// Traceparent is the W3C traceparent of the change's apply on this
+	// node when the change was traced ("" otherwise): a front end
+	// continues that trace with the span of the event's delivery.
+	Traceparent string
 }
 
 // ErrWatchNotHosted: this node holds no replica of the namespace's shard,
@@ -270,7 +274,7 @@ func (h *watchHub) dispatch(shard uint64, events []fsm.Event) {
 		if err != nil {
 			continue
 		}
-		ev := WatchEvent{Type: zev.Type, Path: zev.Path, Zxid: int64(e.Zxid)}
+		ev := WatchEvent{Type: zev.Type, Path: zev.Path, Zxid: int64(e.Zxid), Traceparent: e.Trace["traceparent"]}
 		for w := range ws {
 			if !w.matches(ev) {
 				continue

@@ -17,8 +17,16 @@ import (
 // request is retried only while it certainly has not been delivered (not
 // leader, no leader, node unreachable); a timeout is reported as ErrTimeout
 // because the grain may have handled it.
+//
+// When ctx carries a sampled span, the request gets a client span and its
+// trace context (not the trace argument) travels with the message.
 func (r *Runtime) Request(ctx context.Context, kind, id, method string, payload []byte, trace map[string]string) ([]byte, error) {
-	resp, err := r.route(ctx, &actorspb.GrainRequest{Kind: kind, Id: id, Method: method, Payload: payload, Trace: trace})
+	req := &actorspb.GrainRequest{Kind: kind, Id: id, Method: method, Payload: payload, Trace: trace}
+	ctx, span := r.clientSpan(ctx, req)
+	resp, err := r.route(ctx, req)
+	if span != nil {
+		endSpan(span, err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +36,12 @@ func (r *Runtime) Request(ctx context.Context, kind, id, method string, payload 
 // Send delivers a one-way message: it returns once the grain's activation
 // has the message, without waiting for the handler.
 func (r *Runtime) Send(ctx context.Context, kind, id, method string, payload []byte, trace map[string]string) error {
-	_, err := r.route(ctx, &actorspb.GrainRequest{Kind: kind, Id: id, Method: method, Payload: payload, Trace: trace, Oneway: true})
+	req := &actorspb.GrainRequest{Kind: kind, Id: id, Method: method, Payload: payload, Trace: trace, Oneway: true}
+	ctx, span := r.clientSpan(ctx, req)
+	_, err := r.route(ctx, req)
+	if span != nil {
+		endSpan(span, err)
+	}
 	return err
 }
 
@@ -141,6 +154,9 @@ func (r *Runtime) send(ctx context.Context, node uint64, req *actorspb.GrainRequ
 		timeout := time.Until(deadlineOf(ctx))
 		if timeout <= 0 {
 			return nil, ErrTimeout
+		}
+		if resp, ok := r.tryDirect(req); ok {
+			return resp, nil
 		}
 		res, err := r.system.Root.RequestFuture(r.host, req, timeout).Result()
 		switch {

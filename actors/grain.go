@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 
 	"github.com/warrenhq/warren/actors/actorspb"
 	"github.com/warrenhq/warren/consensus"
@@ -121,6 +123,16 @@ func (a *grainActor) invoke(m *actorspb.GrainRequest) (resp *actorspb.GrainRespo
 	}
 	cctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+	cctx, span := a.serverSpan(cctx, m)
+	if span != nil {
+		defer func() {
+			if resp != nil && resp.Code != CodeOK {
+				span.SetStatus(codes.Error, resp.Message)
+				span.SetAttributes(attribute.Int("warren.grain.code", int(resp.Code)))
+			}
+			span.End()
+		}()
+	}
 	gc := &Context{Context: cctx, Kind: a.kind, ID: a.id, Shard: a.shard, Trace: m.Trace, rt: a.rt}
 	defer func() {
 		if p := recover(); p != nil {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/warrenhq/warren/actors/actorspb"
 	"github.com/warrenhq/warren/consensus"
@@ -38,6 +40,9 @@ type Config struct {
 	// RequestTimeout applies to requests whose context has no deadline.
 	RequestTimeout time.Duration
 	Logger         *slog.Logger
+	// Tracer records a client span for every traced grain request and a
+	// server span where the grain handles it. Default: no-op.
+	Tracer trace.Tracer
 }
 
 // Runtime is one node's actor system: it hosts grains of the shards this
@@ -48,6 +53,8 @@ type Runtime struct {
 	system *actor.ActorSystem
 	tr     *transport
 	host   *actor.PID
+	direct directTable
+	done   chan struct{} // closed by Close
 
 	mu struct {
 		sync.RWMutex
@@ -68,12 +75,16 @@ func Start(cfg Config) (*Runtime, error) {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 5 * time.Minute
 	}
+	if cfg.Tracer == nil {
+		cfg.Tracer = tracenoop.NewTracerProvider().Tracer("actors")
+	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 5 * time.Second
 	}
 	logger := cfg.Logger.With("component", "actors")
 	quiet := slog.New(levelFilter{h: logger.Handler(), min: slog.LevelWarn})
-	rt := &Runtime{cfg: cfg, log: logger}
+	rt := &Runtime{cfg: cfg, log: logger, done: make(chan struct{})}
+	rt.direct.act = make(map[string]*directGrain)
 	rt.mu.kinds = make(map[string]Factory)
 	rt.mu.hints = make(map[uint64]uint64)
 	rt.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return quiet }))
@@ -88,12 +99,16 @@ func Start(cfg Config) (*Runtime, error) {
 		rt.system.Shutdown()
 		return nil, err
 	}
+	go rt.sweepDirect(rt.done)
 	return rt, nil
 }
 
 // call serves a grain request from another node by handing it to the local
 // grain host.
 func (r *Runtime) call(ctx context.Context, req *actorspb.GrainRequest) (*actorspb.GrainResponse, error) {
+	if resp, ok := r.tryDirect(req); ok {
+		return resp, nil
+	}
 	res, err := r.system.Root.RequestFuture(r.host, req, timeoutOf(ctx, r.cfg.RequestTimeout)).Result()
 	if err != nil {
 		if errors.Is(err, actor.ErrTimeout) {
@@ -143,6 +158,7 @@ func (r *Runtime) LeaderChanged(shard, leader uint64) {
 	}
 	r.mu.Unlock()
 	if !closed && leader != r.cfg.NodeID {
+		r.dropDirect(shard, time.Time{})
 		r.system.Root.Send(r.host, &leaderLost{shard: shard})
 	}
 }
@@ -154,6 +170,10 @@ func (r *Runtime) ActiveGrains(ctx context.Context) (map[string]int, error) {
 		return nil, err
 	}
 	m, _ := res.(map[string]int)
+	if m == nil {
+		m = map[string]int{}
+	}
+	r.directCounts(m)
 	return m, nil
 }
 
@@ -166,6 +186,7 @@ func (r *Runtime) Close() {
 	}
 	r.mu.closed = true
 	r.mu.Unlock()
+	close(r.done)
 	r.tr.close()
 	_ = r.system.Root.StopFuture(r.host).Wait()
 	r.system.Shutdown()

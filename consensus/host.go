@@ -19,6 +19,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/warrenhq/warren/consensus/fsm"
 )
@@ -58,6 +60,9 @@ type Config struct {
 	// (dragonboat_raftnode_*, see observability.ExportDragonboatMetrics),
 	// which are on by default.
 	NoDragonboatMetrics bool
+	// Tracer records a span for every traced proposal and, on each
+	// replica, for the apply of every traced command. Default: no-op.
+	Tracer trace.Tracer
 }
 
 func (c *Config) setDefaults() {
@@ -78,6 +83,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Meter == nil {
 		c.Meter = noop.NewMeterProvider().Meter("consensus")
+	}
+	if c.Tracer == nil {
+		c.Tracer = tracenoop.NewTracerProvider().Tracer("consensus")
 	}
 }
 
@@ -249,7 +257,7 @@ func (h *Host) StartShard(shard uint64, initial map[uint64]string, join bool) er
 		members[id] = addr
 	}
 	create := func(shardID, replicaID uint64) sm.IOnDiskStateMachine {
-		d := newDiskSM(shardID, replicaID, h.smDir(shardID), fsm.NewMux(h.cfg.Machines(shardID)), h.cfg.OnApply)
+		d := newDiskSM(shardID, replicaID, h.smDir(shardID), fsm.NewMux(h.cfg.Machines(shardID)), h.cfg.OnApply, h.cfg.Tracer)
 		r.sm = d
 		return d
 	}
@@ -333,7 +341,10 @@ func (h *Host) Propose(ctx context.Context, shard uint64, cmd fsm.Command) (fsm.
 	if err != nil {
 		return fsm.Result{}, err
 	}
-	return r.prop.propose(ctx, cmd)
+	if !trace.SpanContextFromContext(ctx).IsSampled() {
+		return r.prop.propose(ctx, cmd)
+	}
+	return h.tracedPropose(ctx, r, cmd)
 }
 
 // Read answers an encoded query (fsm.EncodeQuery) against shard. With

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 	sm "github.com/lni/dragonboat/v4/statemachine"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/warrenhq/warren/consensus/fsm"
 )
@@ -42,6 +43,7 @@ type diskSM struct {
 	dir     string
 	mux     *fsm.Mux
 	onApply ApplyFunc
+	tracer  trace.Tracer
 
 	applied atomic.Uint64
 	// viewMu orders applies against ReadLocked: Update holds it for
@@ -61,8 +63,8 @@ type diskSM struct {
 
 var _ sm.IOnDiskStateMachine = (*diskSM)(nil)
 
-func newDiskSM(shard, replica uint64, dir string, mux *fsm.Mux, onApply ApplyFunc) *diskSM {
-	return &diskSM{shard: shard, replica: replica, dir: dir, mux: mux, onApply: onApply, appliedC: make(chan struct{})}
+func newDiskSM(shard, replica uint64, dir string, mux *fsm.Mux, onApply ApplyFunc, tracer trace.Tracer) *diskSM {
+	return &diskSM{shard: shard, replica: replica, dir: dir, mux: mux, onApply: onApply, tracer: tracer, appliedC: make(chan struct{})}
 }
 
 func (s *diskSM) setApplied(idx uint64) {
@@ -112,10 +114,14 @@ func (s *diskSM) Open(stopc <-chan struct{}) (uint64, error) {
 
 func openPebble(dir string) (*pebble.DB, error) {
 	opts := &pebble.Options{
-		MemTableSize:                4 << 20,
-		MaxConcurrentCompactions:    func() int { return 1 },
-		L0CompactionThreshold:       4,
-		DisableWAL:                  false,
+		MemTableSize:             4 << 20,
+		MaxConcurrentCompactions: func() int { return 1 },
+		L0CompactionThreshold:    4,
+		// The Raft log is the write-ahead log: after a crash dragonboat
+		// replays every entry past the applied index Open reads back, and
+		// it compacts the log only past what Sync made durable. A second
+		// WAL would cost a write per apply on every replica for nothing.
+		DisableWAL:                  true,
 		MaxOpenFiles:                256,
 		MemTableStopWritesThreshold: 4,
 	}
@@ -145,6 +151,9 @@ func (s *diskSM) Update(entries []sm.Entry) ([]sm.Entry, error) {
 		events  []fsm.Event
 	}
 	var done []applied
+	var traced applySpans
+	defer traced.end()
+	var spans []trace.Span
 	for i := range entries {
 		e := &entries[i]
 		cmds, err := fsm.DecodeBatch(e.Cmd)
@@ -152,7 +161,25 @@ func (s *diskSM) Update(entries []sm.Entry) ([]sm.Entry, error) {
 			e.Result = sm.Result{Value: 0, Data: fsm.EncodeResults(nil, []fsm.Result{{Code: fsm.CodeBadCommand, Data: []byte(err.Error())}})}
 			continue
 		}
+		spans = spans[:0]
+		for j := range cmds {
+			if len(cmds[j].Trace) == 0 {
+				continue
+			}
+			if sp := traced.start(s.tracer, s.shard, s.replica, e.Index, &cmds[j]); sp != nil {
+				for len(spans) < j {
+					spans = append(spans, nil)
+				}
+				spans = append(spans, sp)
+			}
+		}
 		rs, evs := s.mux.ApplyBatch(kv, cmds)
+		for j, sp := range spans {
+			if sp != nil {
+				traced.applied(sp, rs[j])
+			}
+		}
+		traced.tag(evs)
 		e.Result = sm.Result{Value: e.Index, Data: fsm.EncodeResults(nil, rs)}
 		done = append(done, applied{index: e.Index, results: rs, events: evs})
 	}
@@ -195,11 +222,13 @@ func (s *diskSM) Lookup(q interface{}) (interface{}, error) {
 	return s.mux.Query(pebbleReader{g: snap}, query)
 }
 
-// Sync makes everything applied so far durable.
+// Sync makes everything applied so far durable. The database keeps no WAL
+// of its own (see openPebble), so this flushes its memtables; dragonboat
+// calls it before it compacts the Raft log past the applied index.
 func (s *diskSM) Sync() error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.mu.db.LogData(nil, pebble.Sync)
+	return s.mu.db.Flush()
 }
 
 // PrepareSnapshot captures a point-in-time view; it runs on the update
@@ -333,7 +362,7 @@ func loadSnapshot(db *pebble.DB, r *bufio.Reader, stopc <-chan struct{}) error {
 			}
 		}
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := b.Commit(pebble.NoSync); err != nil {
 		return err
 	}
 	return db.Flush()

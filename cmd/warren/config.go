@@ -95,6 +95,7 @@ var options = []option{
 	intOpt("replicas", "replicas of each shard", func(s *settings) *int { return &s.Node.Replicas }),
 	intOpt("rtt-ms", "expected round trip between nodes, in milliseconds", func(s *settings) *int { return &s.Node.RTTMillis }),
 	durationOpt("dead-node-timeout", "how long a node is unreachable before its replicas move elsewhere", func(s *settings) *time.Duration { return &s.Node.DeadNodeTimeout }),
+	boolOpt("observers", "hold a non-voting replica of every data shard this node does not vote in, so every namespace can be read and watched through it; set the same on every node", func(s *settings) *bool { return &s.Node.Observers }),
 	durationOpt("grain-idle-timeout", "passivate a grain after this long without a message", func(s *settings) *time.Duration { return &s.Node.GrainIdleTimeout }),
 	durationOpt("request-timeout", "bound on a grain request whose caller set no deadline", func(s *settings) *time.Duration { return &s.Node.RequestTimeout }),
 	intOpt("max-znode-data-bytes", "largest znode data accepted (jute.maxbuffer); the same on every node", func(s *settings) *int { return &s.Node.MaxZnodeDataBytes }),
@@ -173,6 +174,21 @@ func intOpt(name, usage string, field func(*settings) *int) option {
 			return nil
 		},
 		get: func(s *settings) string { return strconv.Itoa(*field(s)) },
+	}
+}
+
+func boolOpt(name, usage string, field func(*settings) *bool) option {
+	return option{
+		name: name, typ: "bool", usage: usage,
+		set: func(s *settings, vals []string) error {
+			b, err := strconv.ParseBool(strings.TrimSpace(vals[0]))
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", vals[0])
+			}
+			*field(s) = b
+			return nil
+		},
+		get: func(s *settings) string { return strconv.FormatBool(*field(s)) },
 	}
 }
 

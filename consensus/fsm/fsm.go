@@ -75,6 +75,10 @@ type Event struct {
 	Kind string
 	Zxid uint64
 	Data []byte
+	// Trace is the W3C trace context the event's delivery continues, set
+	// by the replica for changes made by traced commands; nil otherwise.
+	// It is not part of the replicated state.
+	Trace map[string]string
 }
 
 // Machine applies the commands of one kind.

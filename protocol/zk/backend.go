@@ -4,6 +4,9 @@ import (
 	"context"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/warrenhq/warren"
 )
 
@@ -104,6 +107,10 @@ const (
 type nodeBackend struct{ n *warren.Node }
 
 var _ backend = nodeBackend{}
+
+// Tracer and Meter give the front end the node's telemetry.
+func (b nodeBackend) Tracer() trace.Tracer { return b.n.Telemetry().Tracer(instrumentation) }
+func (b nodeBackend) Meter() metric.Meter  { return b.n.Telemetry().Meter(instrumentation) }
 
 func (b nodeBackend) NewSession(ctx context.Context, timeout time.Duration) (session, error) {
 	s, err := b.n.Coord().NewSession(ctx, timeout)

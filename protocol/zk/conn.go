@@ -41,6 +41,7 @@ type conn struct {
 	cl          client // bound to sess, with the identities auth added
 	readTimeout time.Duration
 	reattached  bool            // the session was resumed: see fresh
+	freshMu     sync.Mutex      // guards synced and syncedAll once reads run in parallel
 	synced      map[string]bool // namespaces read fresh since the resume
 	syncedAll   bool
 	idents      []jute.ClientInfo // whoAmI
@@ -48,6 +49,7 @@ type conn struct {
 	flush       bool              // write what is queued before closing
 
 	watch watchSet
+	pipe  pipeline
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -60,6 +62,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.stats.minLat.Store(-1)
 	c.watch.keys = map[watchKey]uint64{}
+	c.pipe.room = make(chan struct{}, maxPipelined)
 	return c
 }
 
@@ -111,20 +114,23 @@ func (c *conn) end() {
 		c.cl.DropWatches(c)
 	}
 	if c.flush {
+		// closeSession runs alone in the pipeline: nothing is in flight.
 		c.out.finish()
 		<-c.out.done // bounded by Config.WriteTimeout
 	} else {
 		c.out.stop()
-		c.kill()
+		c.kill() // cancels the reads in flight
 		<-c.out.done
 	}
+	c.pipe.inflight.Wait()
 	c.kill()
 	if c.sess != nil && !c.sessClosed {
 		c.sess.Abandon()
 	}
 }
 
-// readLoop reads and runs requests until the connection ends.
+// readLoop reads requests and hands them to the pipeline until the
+// connection ends.
 func (c *conn) readLoop(br *bufio.Reader) {
 	var buf []byte
 	for {
@@ -148,47 +154,10 @@ func (c *conn) readLoop(br *bufio.Reader) {
 			c.bad("malformed request header", err)
 			return
 		}
-		if !c.request(hdr, body) {
+		if !c.dispatch(hdr, body) {
 			return
 		}
 	}
-}
-
-// request decodes and runs one request and queues its reply. It reports
-// whether the connection stays open.
-func (c *conn) request(hdr jute.RequestHeader, body []byte) bool {
-	start := time.Now()
-	c.s.stats.outstanding.Add(1)
-	defer c.s.stats.outstanding.Add(-1)
-	c.stats.lastOp.Store(int32(hdr.Type))
-	c.stats.lastXid.Store(hdr.Xid)
-	var res result
-	req, err := jute.DecodeRequest(hdr, body)
-	switch {
-	case errors.Is(err, jute.ErrUnimplemented):
-		c.s.log.Debug("unimplemented opcode", "remote", c.remote, "op", int32(hdr.Type))
-		res = result{code: jute.CodeUnimplemented}
-	case err != nil:
-		c.bad("malformed "+hdr.Type.String()+" request", err)
-		return false
-	default:
-		ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.RequestTimeout)
-		res = c.handle(ctx, hdr, req)
-		cancel()
-	}
-	if res.gone {
-		c.s.log.Info("node is closing; closing the connection", "remote", c.remote)
-		return false
-	}
-	c.reply(hdr.Xid, res)
-	d := time.Since(start)
-	c.s.stats.observe(d)
-	c.stats.observe(d)
-	if res.closeAfter {
-		c.flush = true
-		return false
-	}
-	return true
 }
 
 // result is a request's outcome, which reply turns into a frame.
@@ -261,8 +230,12 @@ func (c *conn) push(notification bool, encode func(e *jute.Encoder)) {
 
 // notify queues a watch notification. It runs on apply goroutines.
 func (c *conn) notify(ev warren.WatchEvent) {
+	span := c.deliverySpan(ev)
 	we := jute.WatcherEvent{Type: jute.EventType(ev.Type), State: jute.StateSyncConnected, Path: ev.Path}
 	c.push(true, func(e *jute.Encoder) { jute.EncodeNotification(e, &we) })
+	if span != nil {
+		span.End()
+	}
 }
 
 // writeLoop writes what is queued until the queue stops or the connection

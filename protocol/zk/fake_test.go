@@ -17,6 +17,10 @@ import (
 // made. It serves the fuzz target and the tests of connection mechanics
 // that need no cluster.
 type fakeBackend struct {
+	// readGate, if set, runs before every Get outside the lock, so a test
+	// can hold reads in flight.
+	readGate func(path string)
+
 	mu struct {
 		sync.Mutex
 		nodes    map[string]*fakeNode
@@ -210,6 +214,9 @@ func (c *fakeClient) node(path string) (*fakeNode, error) {
 }
 
 func (c *fakeClient) Get(_ context.Context, path string) ([]byte, warren.Stat, error) {
+	if c.b.readGate != nil {
+		c.b.readGate(path)
+	}
 	c.b.mu.Lock()
 	defer c.b.mu.Unlock()
 	n, err := c.node(path)

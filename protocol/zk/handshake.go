@@ -98,7 +98,14 @@ func (c *conn) closeSession(ctx context.Context) result {
 // syncs this node's replica first, so the client never reads older state
 // than it saw through the node it left.
 func (c *conn) fresh(ctx context.Context, path string) error {
-	if !c.reattached || c.syncedAll {
+	if !c.reattached {
+		return nil
+	}
+	// Reads run in parallel (see pipeline); the first of each namespace
+	// syncs while the others wait for it.
+	c.freshMu.Lock()
+	defer c.freshMu.Unlock()
+	if c.syncedAll {
 		return nil
 	}
 	if path == "/" {

@@ -407,11 +407,13 @@ func (c *conn) sync(ctx context.Context, path string) result {
 		if err := c.cl.Sync(ctx, path); err != nil {
 			return c.fail(err, path)
 		}
+		c.freshMu.Lock()
 		if path == "/" {
 			c.syncedAll = true
 		} else {
 			c.synced[namespaceOf(path)] = true
 		}
+		c.freshMu.Unlock()
 	}
 	return result{body: &jute.SyncResponse{Path: path}, zxid: c.cl.LastZxid(path)}
 }

@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/warrenhq/warren"
 )
 
@@ -20,6 +23,8 @@ type Server struct {
 	log     *slog.Logger
 	started time.Time
 	stats   serverStats
+	tracer  trace.Tracer
+	metrics *serverMetrics
 	wg      sync.WaitGroup // connection goroutines
 
 	mu struct {
@@ -50,6 +55,13 @@ func newServer(b backend, cfg Config, logger *slog.Logger) *Server {
 	s.mu.listeners = map[net.Listener]struct{}{}
 	s.mu.conns = map[*conn]struct{}{}
 	s.mu.sessions = map[int64]*conn{}
+	var meter metric.Meter
+	s.tracer, meter = telemetryOf(b)
+	s.metrics = newServerMetrics(meter, func() (int, int) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.mu.conns), len(s.mu.sessions)
+	})
 	return s
 }
 
@@ -180,6 +192,7 @@ func (s *Server) Close(ctx context.Context) error {
 		cs = append(cs, c)
 	}
 	s.mu.Unlock()
+	s.metrics.close()
 	var errs []error
 	for _, l := range ls {
 		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
