@@ -19,7 +19,7 @@ trap 'bash scripts/cluster.sh down >/dev/null 2>&1 || true' EXIT
 field() { tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 
 declare -A ops p50 p99
-ratios=("-1" "0.01" "1")
+ratios=("0" "0.01" "1")
 workloads=("set 32" "get 32" "mixed 32")
 for ratio in "${ratios[@]}"; do
   bash scripts/cluster.sh down >/dev/null 2>&1 || true
@@ -40,7 +40,7 @@ done
 rows=()
 for w in "${workloads[@]}"; do
   set -- $w
-  off=${ops[-1/$1]}
+  off=${ops[0/$1]}
   cells=""
   for ratio in "${ratios[@]}"; do
     o=${ops[$ratio/$1]}

@@ -112,6 +112,7 @@ func runNode(ctx context.Context, s settings, stdout, stderr io.Writer) error {
 	backend := &nodeBackend{timeout: cfg.RequestTimeout, traces: tel.Traces()}
 	hopts := httpapi.DefaultOptions()
 	hopts.Tracer = tel.Tracer(httpTracerName)
+	hopts.Meter = tel.Meter(httpTracerName)
 	web, err := startHTTP(cfg.HTTPAddr, httpapi.NewHandler(backend, tel.MetricsHandler(), hopts, logger), logger)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/warrenhq/warren"
@@ -41,6 +42,10 @@ type Options struct {
 	// (see httpspan.go). Nil: no spans. Default: nil; cmd/warren sets the
 	// node's.
 	Tracer trace.Tracer
+	// Meter records http.server.request.duration for each /api/zk request
+	// (see httpspan.go). Nil: no metrics. Default: nil; cmd/warren sets the
+	// node's.
+	Meter metric.Meter
 	// PeerTimeout bounds each request the cluster-wide views (scope=cluster,
 	// /api/overview, /api/events) make to another member. Zero means the
 	// default, 1 s.
@@ -96,6 +101,9 @@ func NewHandler(b Backend, metrics http.Handler, opts Options, logger *slog.Logg
 		opts.EventInterval = defaultEventInterval
 	}
 	h := &handler{backend: b, logger: logger, tracer: opts.Tracer, peers: newPeerClient(opts.PeerTimeout)}
+	if opts.Meter != nil {
+		h.reqDur = newRequestDuration(opts.Meter)
+	}
 	// A build takes the status, then one round of peer requests; the
 	// status has the backend's own bound.
 	h.hub = newEventHub(h.overviewJSON, opts.EventInterval, 3*opts.PeerTimeout)
@@ -136,7 +144,8 @@ func NewHandler(b Backend, metrics http.Handler, opts Options, logger *slog.Logg
 type handler struct {
 	backend Backend
 	logger  *slog.Logger
-	tracer  trace.Tracer // nil: /api/zk requests are not traced
+	tracer  trace.Tracer            // nil: /api/zk requests are not traced
+	reqDur  metric.Float64Histogram // nil: /api/zk requests are not measured
 	peers   *peerClient
 	hub     *eventHub
 }

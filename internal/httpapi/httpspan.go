@@ -1,15 +1,19 @@
 package httpapi
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/warrenhq/warren/observability"
 )
@@ -24,11 +28,19 @@ var traceHeaders = []string{"traceparent", "tracestate", "baggage"}
 // span its child; the handler runs with the span in its request context,
 // so the spans of the calls it makes join the same trace. Without a
 // tracer the handler is returned as it is.
+//
+// With a meter it also records the request's duration in the HTTP
+// conventions' http.server.request.duration histogram.
 func (h *handler) traced(next http.HandlerFunc) http.HandlerFunc {
-	if h.tracer == nil {
+	if h.tracer == nil && h.reqDur == nil {
 		return next
 	}
+	tracer := h.tracer
+	if tracer == nil {
+		tracer = tracenoop.NewTracerProvider().Tracer("")
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		carrier := map[string]string{}
 		for _, k := range traceHeaders {
 			if v := r.Header.Get(k); v != "" {
@@ -56,7 +68,7 @@ func (h *handler) traced(next http.HandlerFunc) http.HandlerFunc {
 		if ua := r.UserAgent(); ua != "" {
 			attrs = append(attrs, semconv.UserAgentOriginal(ua))
 		}
-		ctx, span := h.tracer.Start(ctx, r.Method+" "+route,
+		ctx, span := tracer.Start(ctx, r.Method+" "+route,
 			trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
 		defer span.End()
 
@@ -67,6 +79,12 @@ func (h *handler) traced(next http.HandlerFunc) http.HandlerFunc {
 			code = http.StatusOK // the handler wrote nothing
 		}
 		span.SetAttributes(semconv.HTTPResponseStatusCode(code))
+		if h.reqDur != nil {
+			h.reqDur.Record(context.Background(), time.Since(start).Seconds(), metric.WithAttributes(
+				semconv.HTTPRequestMethodKey.String(r.Method),
+				semconv.HTTPRoute(route),
+				semconv.HTTPResponseStatusCode(code)))
+		}
 		if code >= 500 {
 			// Server spans mark only 5xx as errors: a 4xx is the client's.
 			span.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(code)))
@@ -104,3 +122,16 @@ func (w *statusWriter) Flush() {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// newRequestDuration creates the http.server.request.duration histogram of
+// the HTTP semantic conventions (seconds, their recommended buckets).
+func newRequestDuration(m metric.Meter) metric.Float64Histogram {
+	hist, err := m.Float64Histogram("http.server.request.duration",
+		metric.WithUnit("s"),
+		metric.WithDescription("Duration of HTTP API requests, by method, route and status code"),
+		metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10))
+	if err != nil {
+		return nil
+	}
+	return hist
+}

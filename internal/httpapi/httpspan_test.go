@@ -153,3 +153,40 @@ func TestNoTracerNoSpans(t *testing.T) {
 		t.Fatalf("%d spans without a tracer", n)
 	}
 }
+
+// TestZKRequestDurationMetric: each /api/zk request is counted in
+// http.server.request.duration under its method, route and status code,
+// on the node's /metrics.
+func TestZKRequestDurationMetric(t *testing.T) {
+	tel, err := observability.NewTelemetry(observability.TelemetryOptions{InstanceID: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(context.Background())
+	opts := DefaultOptions()
+	opts.Meter = tel.Meter("github.com/warrenhq/warren/internal/httpapi")
+	h := NewHandler(&fakeBackend{zk: seededZK(t)}, tel.MetricsHandler(), opts, nil)
+
+	serve(t, h, http.MethodGet, "/api/zk/node?path=/app", "")
+	serve(t, h, http.MethodGet, "/api/zk/node?path=/app", "")
+	serve(t, h, http.MethodGet, "/api/zk/node?path=/missing", "")
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		`http_server_request_duration_seconds_count{http_request_method="GET",http_response_status_code="200",http_route="/api/zk/node"`,
+		`http_server_request_duration_seconds_count{http_request_method="GET",http_response_status_code="404",http_route="/api/zk/node"`,
+	} {
+		i := strings.Index(body, want)
+		if i < 0 {
+			t.Fatalf("/metrics lacks %s\n%s", want, body)
+		}
+		line := body[i:]
+		line = line[:strings.IndexByte(line, '\n')]
+		n := line[strings.LastIndexByte(line, ' ')+1:]
+		if (strings.Contains(want, `"200"`) && n != "2") || (strings.Contains(want, `"404"`) && n != "1") {
+			t.Errorf("%s: count %s", line, n)
+		}
+	}
+}
