@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/warrenhq/warren/consensus"
 	"github.com/warrenhq/warren/consensus/fsm"
 	"github.com/warrenhq/warren/consensus/fsm/znode"
 )
@@ -14,11 +15,9 @@ import (
 // tracerName is the instrumentation scope of the node's own spans.
 const tracerName = "github.com/warrenhq/warren"
 
-// Span attributes of our own (the OpenTelemetry conventions have none for
-// these).
+// Span attribute of our own beside consensus.AttrShard and AttrZxid (the
+// OpenTelemetry conventions have none for these).
 const (
-	attrShard  = attribute.Key("warren.shard")
-	attrZxid   = attribute.Key("warren.zxid")
 	attrZKCode = attribute.Key("warren.zk.code")
 )
 
@@ -38,7 +37,7 @@ func (n *Node) startSpan(ctx context.Context, op string, shard uint64) (context.
 			attribute.String("rpc.system", "warren"),
 			attribute.String("rpc.service", "coord"),
 			attribute.String("rpc.method", op),
-			attrShard.Int64(int64(shard)),
+			consensus.AttrShard.Int64(int64(shard)),
 		))
 	if !span.IsRecording() {
 		return ctx, nil
@@ -67,7 +66,7 @@ func endCoordSpan(span trace.Span, zxid uint64, zkCode int32, err error) {
 		span.SetAttributes(attrZKCode.Int(int(zkCode)))
 	}
 	if zxid != 0 {
-		span.SetAttributes(attrZxid.Int64(int64(zxid)))
+		span.SetAttributes(consensus.AttrZxid.Int64(int64(zxid)))
 	}
 	span.End()
 }

@@ -9,13 +9,13 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/warrenhq/warren/actors/actorspb"
+	"github.com/warrenhq/warren/consensus"
 )
 
 // Span attributes of our own.
 const (
 	attrGrainKind = attribute.Key("warren.grain.kind")
 	attrGrainID   = attribute.Key("warren.grain.id")
-	attrShard     = attribute.Key("warren.shard")
 )
 
 var traceContext = propagation.TraceContext{}
@@ -35,7 +35,7 @@ func (r *Runtime) clientSpan(ctx context.Context, req *actorspb.GrainRequest) (c
 			attribute.String("rpc.method", req.Method),
 			attrGrainKind.String(req.Kind),
 			attrGrainID.String(req.Id),
-			attrShard.Int64(int64(r.cfg.Route.ShardOf(req.Kind, req.Id))),
+			consensus.AttrShard.Int64(int64(r.cfg.Route.ShardOf(req.Kind, req.Id))),
 		))
 	carrier := propagation.MapCarrier{}
 	traceContext.Inject(ctx, carrier)
@@ -60,7 +60,7 @@ func (a *grainActor) serverSpan(ctx context.Context, m *actorspb.GrainRequest) (
 			attribute.String("rpc.method", m.Method),
 			attrGrainKind.String(a.kind),
 			attrGrainID.String(a.id),
-			attrShard.Int64(int64(a.shard)),
+			consensus.AttrShard.Int64(int64(a.shard)),
 			attribute.Int64("warren.node", int64(a.rt.cfg.NodeID)),
 		))
 }

@@ -8,6 +8,8 @@
 #   DURATION=30s go tool task bench:trace-cost
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
@@ -16,7 +18,6 @@ SERVERS=127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183
 go build -o bin/warren ./cmd/warren
 trap 'bash scripts/cluster.sh down >/dev/null 2>&1 || true' EXIT
 
-field() { tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 
 declare -A ops p50 p99
 ratios=("0" "0.01" "1")
@@ -61,13 +62,4 @@ table=$(
 )
 echo "$table"
 
-doc=docs/benchmarks.md
-if ! grep -q '<!-- trace-cost:begin -->' "$doc"; then
-  printf '\n## The cost of tracing\n\n<!-- trace-cost:begin -->\n<!-- trace-cost:end -->\n' >> "$doc"
-fi
-awk -v table="$table" '
-  /<!-- trace-cost:begin -->/ { print; print table; skip = 1; next }
-  /<!-- trace-cost:end -->/ { skip = 0 }
-  !skip { print }
-' "$doc" > "$doc.tmp" && mv "$doc.tmp" "$doc"
-echo "bench: table written to $doc"
+write_table trace-cost "The cost of tracing" "$table"

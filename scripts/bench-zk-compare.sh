@@ -9,6 +9,8 @@
 #   DURATION=30s go tool task bench:zk-compare
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
@@ -80,7 +82,6 @@ run() { # servers workload sessions namespaces label
   bin/warren bench zk --servers "$1" --workload "$2" --sessions "$3" --namespaces "$4" \
     --duration "$DURATION" --warmup "$WARMUP" --label "$5" 2>/dev/null
 }
-field() { tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 
 rows=()
 i=0
@@ -110,13 +111,4 @@ table=$(
 )
 echo "$table"
 
-doc=docs/benchmarks.md
-if ! grep -q '<!-- zk-compare:begin -->' "$doc"; then
-  printf '\n## ZooKeeper protocol: Warren vs Apache ZooKeeper\n\n<!-- zk-compare:begin -->\n<!-- zk-compare:end -->\n' >> "$doc"
-fi
-awk -v table="$table" '
-  /<!-- zk-compare:begin -->/ { print; print table; skip = 1; next }
-  /<!-- zk-compare:end -->/ { skip = 0 }
-  !skip { print }
-' "$doc" > "$doc.tmp" && mv "$doc.tmp" "$doc"
-echo "bench: table written to $doc"
+write_table zk-compare "ZooKeeper protocol: Warren vs Apache ZooKeeper" "$table"
