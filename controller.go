@@ -420,12 +420,17 @@ func (c *controller) settled(p cluster.Placement) bool {
 // highest rendezvous score), so leaders, and with them grain activations
 // and write load, spread evenly over the nodes. Leadership moves there only
 // while that node is alive; Raft hands over once its log has caught up.
+// It waits while this node, having taken the shard over, still times a
+// session from its takeover estimate (sessionManager.holdsLeadership).
 func (c *controller) balanceStep(shard uint64, current, want []uint64) placement.Step {
 	n := c.n
 	if len(want) == 0 || want[0] == n.cfg.NodeID || !slices.Contains(current, want[0]) || len(current) != len(want) {
 		return placement.Step{}
 	}
 	if m, ok := n.members.Member(want[0]); !ok || m.State != cluster.Alive {
+		return placement.Step{}
+	}
+	if n.sessions.holdsLeadership(shard) {
 		return placement.Step{}
 	}
 	now := time.Now()

@@ -250,7 +250,7 @@ func (n *Node) Spawn(props *actor.Props) (*actor.PID, error) {
 }
 
 // Ready returns nil once this node knows the placement and every replica
-// placement assigns to it runs and has a leader.
+// placement assigns to it runs, votes, and has a leader.
 func (n *Node) Ready(ctx context.Context) error {
 	if n.closed.Load() {
 		return ErrClosed
@@ -275,6 +275,10 @@ func (n *Node) Ready(ctx context.Context) error {
 		switch {
 		case !ok:
 			missing = append(missing, fmt.Sprintf("shard %d not started", s))
+		case info.IsNonVoting:
+			// Until it votes, the shard's quorum is counted among fewer
+			// nodes than placement wants: losing one could stall it.
+			missing = append(missing, fmt.Sprintf("shard %d not a voter yet", s))
 		case info.Leader == 0:
 			missing = append(missing, fmt.Sprintf("shard %d has no leader", s))
 		}

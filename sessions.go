@@ -101,6 +101,10 @@ type sessionManager struct {
 		sync.Mutex
 		live   *coord.Tracker    // sessions of the shards this node leads
 		loaded map[uint64]uint64 // shard -> term whose sessions are loaded
+		// led holds, for each shard another node leads, when this node
+		// last saw that leader in office (sampled every tick). It dates a
+		// takeover: see heardSince.
+		led map[uint64]time.Time
 	}
 }
 
@@ -108,6 +112,7 @@ func newSessionManager(n *Node) *sessionManager {
 	m := &sessionManager{n: n, done: make(chan struct{})}
 	m.mu.live = coord.NewTracker()
 	m.mu.loaded = map[uint64]uint64{}
+	m.mu.led = map[uint64]time.Time{}
 	return m
 }
 
@@ -139,7 +144,7 @@ func (m *sessionManager) touch(id int64, shard uint64, timeout time.Duration) bo
 
 func (m *sessionManager) run() {
 	defer m.wg.Done()
-	t := time.NewTicker(100 * time.Millisecond)
+	t := time.NewTicker(sessionTick)
 	defer t.Stop()
 	var lastExpiry time.Time
 	for {
@@ -163,23 +168,37 @@ func (m *sessionManager) run() {
 	}
 }
 
+// sessionTick is how often the manager looks for due sessions and for
+// shards it has started or stopped leading.
+const sessionTick = 100 * time.Millisecond
+
 // loadLedShards picks up the sessions of shards this node has started to
-// lead, giving each a full timeout from now, and forgets the sessions of
-// shards it no longer leads.
+// lead, and forgets the sessions of shards it no longer leads.
 func (m *sessionManager) loadLedShards() {
 	n := m.n
+	now := time.Now()
 	led := map[uint64]uint64{}
+	m.mu.Lock()
 	for _, s := range n.host.LocalShards() {
-		if s.IsLeader && s.ShardID != MetaShard {
+		if s.ShardID == MetaShard {
+			continue
+		}
+		switch {
+		case s.IsLeader:
 			led[s.ShardID] = s.Term
+		case s.Leader != 0:
+			m.mu.led[s.ShardID] = now
 		}
 	}
-	m.mu.Lock()
 	m.mu.live.Keep(func(shard uint64) bool { _, ok := led[shard]; return ok })
-	var toLoad []uint64
+	type takeover struct {
+		shard, term uint64
+		since       time.Time
+	}
+	var toLoad []takeover
 	for shard, term := range led {
 		if m.mu.loaded[shard] != term {
-			toLoad = append(toLoad, shard)
+			toLoad = append(toLoad, takeover{shard, term, m.heardSince(shard, now)})
 		}
 	}
 	for shard := range m.mu.loaded {
@@ -188,14 +207,49 @@ func (m *sessionManager) loadLedShards() {
 		}
 	}
 	m.mu.Unlock()
-	for _, shard := range toLoad {
-		if err := m.load(shard, led[shard]); err != nil {
-			n.log.Debug("load sessions", "shard", shard, "err", err)
+	for _, t := range toLoad {
+		if err := m.load(t.shard, t.term, t.since); err != nil {
+			n.log.Debug("load sessions", "shard", t.shard, "err", err)
 		}
 	}
 }
 
-func (m *sessionManager) load(shard, term uint64) error {
+// heardSince returns the moment from which a node taking over shard at now
+// times the shard's sessions: no heartbeat of them can have been
+// acknowledged after it, so each gets its full timeout from there, and a
+// client whose node died with the old leader sees its session expire
+// about one timeout after the crash, not a timeout after the election.
+//
+// A follower keeps its leader in office until its randomized election
+// timeout, at least the minimum election timeout, passes without hearing
+// from it; this manager samples that every tick. So the old leader was
+// last heard from no earlier than (last seen in office - minimum election
+// timeout), less one tick, and it acknowledged nothing after it died. (A
+// leadership transfer hands over sooner; a session then silent for all but
+// the last few hundred milliseconds of its timeout may expire that much
+// early, as it also could before this estimate existed.)
+//
+// When this node never saw the old leader, or saw it long ago (the shard
+// was without a quorum, clients could not reach it), every session gets a
+// full timeout from the election instead, as ZooKeeper gives: clients need
+// that long to find the shard again. The election itself lasted at least
+// the minimum election timeout without a heartbeat reaching any leader.
+// Caller holds m.mu.
+func (m *sessionManager) heardSince(shard uint64, now time.Time) time.Time {
+	minElection := 10 * time.Duration(m.n.cfg.RTTMillis) * time.Millisecond
+	fallback := now.Add(-minElection)
+	seen, ok := m.mu.led[shard]
+	if !ok || now.Sub(seen) > 4*minElection {
+		return fallback
+	}
+	since := seen.Add(-minElection + sessionTick)
+	if since.After(fallback) {
+		return fallback
+	}
+	return since
+}
+
+func (m *sessionManager) load(shard, term uint64, since time.Time) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	raw, err := m.n.host.Read(ctx, shard, fsm.EncodeQuery(state.Kind, state.EncodeList(state.List{Grain: sessionsGrain})), true)
@@ -232,18 +286,29 @@ func (m *sessionManager) load(shard, term uint64) error {
 		}
 		all = append(all, found{id, rec})
 	}
-	// No heartbeat reached any leader during the election that made this
-	// node leader, which lasted at least the minimum election timeout: the
-	// sessions were last heard of at least that long ago.
-	minElection := 10 * time.Duration(m.n.cfg.RTTMillis) * time.Millisecond
-	now := time.Now().Add(-minElection)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, f := range all {
-		m.mu.live.Load(f.id, shard, f.rec.timeout, f.rec.closing, now)
+		m.mu.live.Load(f.id, shard, f.rec.timeout, f.rec.closing, since)
 	}
 	m.mu.loaded[shard] = term
+	delete(m.mu.led, shard)
+	if len(all) > 0 {
+		m.n.log.Info("took over sessions", "shard", shard, "term", term, "sessions", len(all),
+			"timed_from", since.Format(time.RFC3339Nano))
+	}
 	return nil
+}
+
+// holdsLeadership reports whether this node, leading shard, still times
+// one of its sessions from the estimate it made when it took over (see
+// heardSince). Handing leadership on now would push a dead client's expiry
+// back by up to a timeout, so the controller waits: every such session is
+// heard from or expires within its timeout.
+func (m *sessionManager) holdsLeadership(shard uint64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.mu.live.Unheard(shard)
 }
 
 // due returns the sessions whose timeout has passed and marks them.

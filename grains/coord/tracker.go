@@ -18,6 +18,9 @@ type tracked struct {
 	timeout  time.Duration
 	last     time.Time
 	expiring bool
+	// unheard: loaded by a new leader and not heard from since, so last
+	// is an estimate (see Load).
+	unheard bool
 }
 
 // NewTracker returns an empty tracker.
@@ -35,7 +38,7 @@ func (t *Tracker) Touch(id int64, shard uint64, timeout time.Duration, now time.
 	if s.expiring {
 		return false
 	}
-	s.timeout, s.last = timeout, now
+	s.timeout, s.last, s.unheard = timeout, now, false
 	return true
 }
 
@@ -46,7 +49,7 @@ func (t *Tracker) Load(id int64, shard uint64, timeout time.Duration, closing bo
 	if _, ok := t.m[id]; ok {
 		return
 	}
-	s := &tracked{shard: shard, timeout: timeout, last: now}
+	s := &tracked{shard: shard, timeout: timeout, last: now, unheard: true}
 	if closing {
 		s.last = now.Add(-timeout - time.Nanosecond)
 	}
@@ -94,6 +97,19 @@ func (t *Tracker) Keep(led func(shard uint64) bool) {
 			delete(t.m, id)
 		}
 	}
+}
+
+// Unheard reports whether a session of shard that the leader loaded when
+// it took over is still tracked without having been heard from: timed from
+// an estimate that another leader, taking over now, could only make
+// later, so that a dead client's session would outlive its timeout.
+func (t *Tracker) Unheard(shard uint64) bool {
+	for _, s := range t.m {
+		if s.shard == shard && s.unheard {
+			return true
+		}
+	}
+	return false
 }
 
 // Len returns the number of tracked sessions.

@@ -33,6 +33,13 @@ func TestTrackerTable(t *testing.T) {
 	if d := tr.Due(t0); !slices.Equal(d, []int64{2}) {
 		t.Fatalf("closing session not due at once: %v", d)
 	}
+	if !tr.Unheard(8) || tr.Unheard(9) {
+		t.Fatal("Unheard: want true for shard 8 (loaded, not heard from), false for shard 9")
+	}
+	tr.Touch(3, 8, time.Second, t0.Add(time.Millisecond))
+	if tr.Unheard(8) {
+		t.Fatal("Unheard after a heartbeat")
+	}
 	tr.Keep(func(s uint64) bool { return s != 8 })
 	if tr.Len() != 1 {
 		t.Fatalf("Keep left %d sessions", tr.Len())
