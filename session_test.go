@@ -150,3 +150,56 @@ func TestSessionExpiresAfterTimeoutNotBefore(t *testing.T) {
 	default:
 	}
 }
+
+// TestSessionExpiresOnTimeWhenItsTrackerDies kills the node that both
+// serves a session's client and leads the shard tracking it. The new
+// leader times the session from when the old one was last heard from, so
+// the ephemeral goes about one timeout after the kill: not before the last
+// acknowledged heartbeat (at most a third of the timeout before the kill)
+// plus the timeout, and not an election later than the timeout.
+func TestSessionExpiresOnTimeWhenItsTrackerDies(t *testing.T) {
+	c := testcluster.New(t, 3, testcluster.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	admin := c.N(2).Coord()
+	if _, _, err := admin.Create(ctx, "/t", nil, warren.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 4 * time.Second
+	var s *warren.Session
+	for i := 0; s == nil; i++ {
+		if i == 30 {
+			t.Fatal("no session landed on a shard led by node 1")
+		}
+		cand, err := c.N(0).Coord().NewSession(ctx, timeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.LeaderOf(c.N(0).SessionShard(cand.ID())) == 0 {
+			s = cand
+		} else if err := cand.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.Coord().Create(ctx, "/t/eph", nil, warren.CreateOptions{Mode: warren.ModeEphemeral}); err != nil {
+		t.Fatal(err)
+	}
+	exists := func() bool {
+		if err := admin.Sync(ctx, "/t/eph"); err != nil {
+			return true // no answer yet (the shard may be electing): not gone
+		}
+		_, ok, err := admin.Exists(ctx, "/t/eph")
+		return err != nil || ok
+	}
+	killed := time.Now()
+	c.Kill(0)
+	testcluster.WaitFor(t, timeout+5*time.Second, "the dead client's ephemeral to go", func() bool { return !exists() })
+	took := time.Since(killed)
+	t.Logf("ephemeral gone %v after its client's and tracker's node was killed (timeout %v)", took, timeout)
+	if earliest := timeout - timeout/3; took < earliest {
+		t.Errorf("ephemeral gone %v after the kill: before the last heartbeat's timeout could pass (%v)", took, earliest)
+	}
+	if took > timeout+time.Second {
+		t.Errorf("ephemeral gone %v after the kill, want within the timeout plus 1s (%v)", took, timeout+time.Second)
+	}
+}

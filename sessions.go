@@ -227,29 +227,27 @@ func (m *sessionManager) loadLedShards() {
 // timeout), less one tick, and it acknowledged nothing after it died. (A
 // leadership transfer hands over sooner; a session then silent for all but
 // the last few hundred milliseconds of its timeout may expire that much
-// early, as it also could before this estimate existed.)
-//
-// When this node never saw the old leader, or saw it long ago (the shard
-// was without a quorum, clients could not reach it), every session gets a
-// full timeout from the election instead, as ZooKeeper gives: clients need
-// that long to find the shard again. The election itself lasted at least
-// the minimum election timeout without a heartbeat reaching any leader.
-// Caller holds m.mu.
+// early, as it also could before this estimate existed.) When this node
+// never saw the old leader, the election is the estimate: it lasted at
+// least the minimum election timeout without a heartbeat reaching any
+// leader. load also gives every session at least half its timeout from
+// the takeover, so clients have time to find the shard again after it
+// was without a quorum. Caller holds m.mu.
 func (m *sessionManager) heardSince(shard uint64, now time.Time) time.Time {
 	minElection := 10 * time.Duration(m.n.cfg.RTTMillis) * time.Millisecond
 	fallback := now.Add(-minElection)
 	seen, ok := m.mu.led[shard]
-	if !ok || now.Sub(seen) > 4*minElection {
+	if !ok {
 		return fallback
 	}
-	since := seen.Add(-minElection + sessionTick)
-	if since.After(fallback) {
-		return fallback
+	if since := seen.Add(-minElection + sessionTick); since.Before(fallback) {
+		return since
 	}
-	return since
+	return fallback
 }
 
 func (m *sessionManager) load(shard, term uint64, since time.Time) error {
+	now := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	raw, err := m.n.host.Read(ctx, shard, fsm.EncodeQuery(state.Kind, state.EncodeList(state.List{Grain: sessionsGrain})), true)
@@ -289,7 +287,11 @@ func (m *sessionManager) load(shard, term uint64, since time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, f := range all {
-		m.mu.live.Load(f.id, shard, f.rec.timeout, f.rec.closing, since)
+		last := since
+		if floor := now.Add(-f.rec.timeout / 2); floor.After(last) {
+			last = floor
+		}
+		m.mu.live.Load(f.id, shard, f.rec.timeout, f.rec.closing, last)
 	}
 	m.mu.loaded[shard] = term
 	delete(m.mu.led, shard)
