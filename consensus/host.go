@@ -262,13 +262,17 @@ func (h *Host) StartShard(shard uint64, initial map[uint64]string, join bool) er
 		return d
 	}
 	rc := config.Config{
-		ReplicaID:          id,
-		IsNonVoting:        nonVoting,
-		ShardID:            shard,
-		CheckQuorum:        true,
-		PreVote:            true,
+		ReplicaID:   id,
+		IsNonVoting: nonVoting,
+		ShardID:     shard,
+		CheckQuorum: true,
+		PreVote:     true,
+		// Heartbeats every 2 round trips, elections after 10 to 20: a
+		// follower misses four heartbeats before it campaigns. A busy
+		// node runs many shards, so heartbeats are most of what an idle
+		// cluster does.
 		ElectionRTT:        10,
-		HeartbeatRTT:       1,
+		HeartbeatRTT:       2,
 		SnapshotEntries:    h.cfg.SnapshotEntries,
 		CompactionOverhead: h.cfg.SnapshotEntries / 2,
 		MaxInMemLogSize:    64 << 20,

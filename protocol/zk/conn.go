@@ -154,7 +154,7 @@ func (c *conn) readLoop(br *bufio.Reader) {
 			c.bad("malformed request header", err)
 			return
 		}
-		if !c.dispatch(hdr, body) {
+		if !c.dispatch(hdr, body, br.Buffered() > 0) {
 			return
 		}
 	}

@@ -56,9 +56,10 @@ func isRead(req jute.Request) bool {
 	return false
 }
 
-// dispatch decodes one request and starts it. It reports whether the
+// dispatch decodes one request and starts it. more says whether the
+// client has already sent further requests. It reports whether the
 // connection stays open.
-func (c *conn) dispatch(hdr jute.RequestHeader, body []byte) bool {
+func (c *conn) dispatch(hdr jute.RequestHeader, body []byte, more bool) bool {
 	start := time.Now()
 	req, err := jute.DecodeRequest(hdr, body)
 	unimplemented := errors.Is(err, jute.ErrUnimplemented)
@@ -74,6 +75,7 @@ func (c *conn) dispatch(hdr jute.RequestHeader, body []byte) bool {
 	s := &slot{xid: hdr.Xid, start: start}
 	c.pipe.mu.Lock()
 	c.pipe.queue = append(c.pipe.queue, s)
+	alone := len(c.pipe.queue) == 1
 	c.pipe.mu.Unlock()
 	c.stats.lastOp.Store(int32(hdr.Type))
 	c.stats.lastXid.Store(hdr.Xid)
@@ -83,7 +85,7 @@ func (c *conn) dispatch(hdr jute.RequestHeader, body []byte) bool {
 		c.s.metrics.request(hdr.Type, jute.CodeUnimplemented, 0)
 		return c.complete(s, result{code: jute.CodeUnimplemented})
 	}
-	if isRead(req) {
+	if isRead(req) && !(alone && !more) {
 		c.pipe.inflight.Add(1)
 		go func() {
 			defer c.pipe.inflight.Done()
@@ -91,6 +93,9 @@ func (c *conn) dispatch(hdr jute.RequestHeader, body []byte) bool {
 		}()
 		return true
 	}
+	// A barrier, or a read with nothing else to overlap (nothing
+	// unanswered before it, nothing sent after it yet: a client that waits
+	// for each reply): run here, without a goroutine of its own.
 	c.pipe.inflight.Wait()
 	res := c.run(hdr, req)
 	if !c.complete(s, res) {
