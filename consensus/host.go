@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -180,9 +181,36 @@ func NewHost(cfg Config) (*Host, error) {
 	h.ins = ins
 	h.mu.shards = make(map[uint64]*replica)
 	h.mu.initial = make(map[uint64]Members)
+	nhc := nodeHostConfig(cfg, h, sharedLogDBShards)
+	nh, err := dragonboat.NewNodeHost(nhc)
+	if err != nil && strings.Contains(err.Error(), "hard setting") {
+		// A data directory made by a build that split the Raft log
+		// over legacyLogDBShards databases: dragonboat refuses another
+		// layout, so keep that one.
+		h.log.Warn("raft log kept in its earlier layout: this data directory was made by an earlier build", "logdb_shards", legacyLogDBShards)
+		nhc = nodeHostConfig(cfg, h, legacyLogDBShards)
+		nh, err = dragonboat.NewNodeHost(nhc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("consensus: start nodehost: %w", err)
+	}
+	h.nh = nh
+	return h, nil
+}
+
+// The Raft log of every shard on a node goes to one database with one
+// write-ahead log (sharedLogDBShards), so the step workers' appends for
+// different shards share fsyncs (pebble commits concurrent synced writes
+// together). legacyLogDBShards is the layout of earlier builds.
+const (
+	sharedLogDBShards = 1
+	legacyLogDBShards = 4
+)
+
+func nodeHostConfig(cfg Config, h *Host, logdbShards uint64) config.NodeHostConfig {
 	logdb := config.GetTinyMemLogDBConfig()
-	logdb.Shards = 4
-	nhc := config.NodeHostConfig{
+	logdb.Shards = logdbShards
+	return config.NodeHostConfig{
 		WALDir:            filepath.Join(cfg.Dir, "raft"),
 		NodeHostDir:       filepath.Join(cfg.Dir, "raft"),
 		RTTMillisecond:    cfg.RTTMillis,
@@ -198,12 +226,6 @@ func NewHost(cfg Config) (*Host, error) {
 			},
 		},
 	}
-	nh, err := dragonboat.NewNodeHost(nhc)
-	if err != nil {
-		return nil, fmt.Errorf("consensus: start nodehost: %w", err)
-	}
-	h.nh = nh
-	return h, nil
 }
 
 type leaderListener struct{ h *Host }
