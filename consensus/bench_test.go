@@ -17,6 +17,14 @@ import (
 // shard's leader comes first in the result, followed by all three hosts.
 func benchCluster(b *testing.B) []*Host {
 	b.Helper()
+	return benchShards(b, 1, 0)[1]
+}
+
+// benchShards starts three hosts in this process running shards 1 to
+// shards, with logdbShards Raft log databases per host (0: the default).
+// For each shard it returns its leader, at index shard; index 0 is unused.
+func benchShards(b *testing.B, shards int, logdbShards uint64) [][]*Host {
+	b.Helper()
 	nodes := make([]*testNode, 3)
 	initial := map[uint64]string{}
 	for i := range nodes {
@@ -26,7 +34,7 @@ func benchCluster(b *testing.B) []*Host {
 	hosts := make([]*Host, 3)
 	for i, n := range nodes {
 		h, err := NewHost(Config{
-			NodeID: n.id, Dir: n.dir, RaftAddr: n.addr, RTTMillis: 50,
+			NodeID: n.id, Dir: n.dir, RaftAddr: n.addr, RTTMillis: 50, LogDBShards: logdbShards,
 			Machines: func(uint64) map[string]fsm.Machine { return map[string]fsm.Machine{state.Kind: state.New()} },
 			Logger:   testLogger(b),
 		})
@@ -34,22 +42,26 @@ func benchCluster(b *testing.B) []*Host {
 			b.Fatal(err)
 		}
 		b.Cleanup(h.Close)
-		if err := h.StartShard(1, initial, false); err != nil {
-			b.Fatal(err)
+		for s := 1; s <= shards; s++ {
+			if err := h.StartShard(uint64(s), initial, false); err != nil {
+				b.Fatal(err)
+			}
 		}
 		hosts[i] = h
 	}
-	var leader *Host
-	waitFor(b, 10*time.Second, "leader", func() bool {
-		for _, h := range hosts {
-			if h.IsLeader(1) {
-				leader = h
-				return true
+	out := make([][]*Host, shards+1)
+	for s := 1; s <= shards; s++ {
+		waitFor(b, 10*time.Second, "leader", func() bool {
+			for _, h := range hosts {
+				if h.IsLeader(uint64(s)) {
+					out[s] = append([]*Host{h}, hosts...)
+					return true
+				}
 			}
-		}
-		return false
-	})
-	return append([]*Host{leader}, hosts...)
+			return false
+		})
+	}
+	return out
 }
 
 // BenchmarkReplicatedWrite measures 100-byte writes committed (fsync on) to
@@ -74,6 +86,50 @@ func BenchmarkReplicatedWrite(b *testing.B) {
 						ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 						op := state.EncodePut(state.Put{Grain: "bench", Key: fmt.Sprint(w), Value: payload, ExpectVersion: -1})
 						r, err := leader.Propose(ctx, 1, fsm.Command{Kind: state.Kind, Stamp: time.Now().UnixMilli(), Op: op})
+						cancel()
+						if err != nil || r.Code != fsm.OK {
+							failed.Add(1)
+						}
+					}
+				}(w)
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if f := failed.Load(); f > 0 {
+				b.Fatalf("%d of %d writes failed", f, b.N)
+			}
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+		})
+	}
+}
+
+// BenchmarkReplicatedWriteShards measures 100-byte writes (fsync on) from
+// 256 concurrent writers spread over 16 shards of three in-process nodes,
+// each write proposed on its shard's leader, with the node's Raft log in
+// one database (the default: appends to every shard share fsyncs) and
+// split in 4 (the layout of earlier builds, one write-ahead log each).
+func BenchmarkReplicatedWriteShards(b *testing.B) {
+	const shards, writers = 16, 256
+	payload := make([]byte, 100)
+	for _, logdb := range []uint64{1, 4} {
+		b.Run(fmt.Sprintf("logdb=%d", logdb), func(b *testing.B) {
+			leaders := benchShards(b, shards, logdb)
+			b.ReportAllocs()
+			b.ResetTimer()
+			var next, failed atomic.Int64
+			var wg sync.WaitGroup
+			start := time.Now()
+			for w := 0; w < writers; w++ {
+				wg.Add(1)
+				go func(w int) {
+					defer wg.Done()
+					shard := 1 + w%shards
+					leader := leaders[shard][0]
+					for next.Add(1) <= int64(b.N) {
+						ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+						op := state.EncodePut(state.Put{Grain: "bench", Key: fmt.Sprint(w), Value: payload, ExpectVersion: -1})
+						r, err := leader.Propose(ctx, uint64(shard), fsm.Command{Kind: state.Kind, Stamp: time.Now().UnixMilli(), Op: op})
 						cancel()
 						if err != nil || r.Code != fsm.OK {
 							failed.Add(1)

@@ -61,6 +61,11 @@ type Config struct {
 	// (dragonboat_raftnode_*, see observability.ExportDragonboatMetrics),
 	// which are on by default.
 	NoDragonboatMetrics bool
+	// LogDBShards splits the node's Raft log store into that many
+	// databases, each with its own write-ahead log and fsyncs. Default 1:
+	// every shard's appends share fsyncs (see sharedLogDBShards). A data
+	// directory keeps the layout it was made with.
+	LogDBShards uint64
 	// Tracer records a span for every traced proposal and, on each
 	// replica, for the apply of every traced command. Default: no-op.
 	Tracer trace.Tracer
@@ -181,9 +186,13 @@ func NewHost(cfg Config) (*Host, error) {
 	h.ins = ins
 	h.mu.shards = make(map[uint64]*replica)
 	h.mu.initial = make(map[uint64]Members)
-	nhc := nodeHostConfig(cfg, h, sharedLogDBShards)
+	shards := cfg.LogDBShards
+	if shards == 0 {
+		shards = sharedLogDBShards
+	}
+	nhc := nodeHostConfig(cfg, h, shards)
 	nh, err := dragonboat.NewNodeHost(nhc)
-	if err != nil && strings.Contains(err.Error(), "hard setting") {
+	if err != nil && strings.Contains(err.Error(), "hard setting") && shards != legacyLogDBShards {
 		// A data directory made by a build that split the Raft log
 		// over legacyLogDBShards databases: dragonboat refuses another
 		// layout, so keep that one.
