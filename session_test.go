@@ -91,21 +91,7 @@ func TestSessionExpiresAfterTimeoutNotBefore(t *testing.T) {
 	}
 	// kept: a session whose shard is led by node 1, so that killing node 1
 	// later leaves its client (node 2) and the admin (node 3) running.
-	var kept *warren.Session
-	for i := 0; kept == nil; i++ {
-		if i == 30 {
-			t.Fatal("no session landed on a shard led by node 1")
-		}
-		s, err := c.N(1).Coord().NewSession(ctx, timeout)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.LeaderOf(c.N(1).SessionShard(s.ID())) == 0 {
-			kept = s
-		} else if err := s.Close(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	kept := sessionTrackedBy(t, ctx, c, 1, 0, timeout)
 	for path, s := range map[string]*warren.Session{"/e/lost": lost, "/e/kept": kept} {
 		if _, _, err := s.Coord().Create(ctx, path, nil, warren.CreateOptions{Mode: warren.ModeEphemeral}); err != nil {
 			t.Fatal(err)
@@ -166,21 +152,7 @@ func TestSessionExpiresOnTimeWhenItsTrackerDies(t *testing.T) {
 		t.Fatal(err)
 	}
 	const timeout = 4 * time.Second
-	var s *warren.Session
-	for i := 0; s == nil; i++ {
-		if i == 30 {
-			t.Fatal("no session landed on a shard led by node 1")
-		}
-		cand, err := c.N(0).Coord().NewSession(ctx, timeout)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.LeaderOf(c.N(0).SessionShard(cand.ID())) == 0 {
-			s = cand
-		} else if err := cand.Close(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s := sessionTrackedBy(t, ctx, c, 0, 0, timeout)
 	if _, _, err := s.Coord().Create(ctx, "/t/eph", nil, warren.CreateOptions{Mode: warren.ModeEphemeral}); err != nil {
 		t.Fatal(err)
 	}
@@ -202,4 +174,24 @@ func TestSessionExpiresOnTimeWhenItsTrackerDies(t *testing.T) {
 	if took > timeout+time.Second {
 		t.Errorf("ephemeral gone %v after the kill, want within the timeout plus 1s (%v)", took, timeout+time.Second)
 	}
+}
+
+// sessionTrackedBy opens sessions through node client until one lands on a
+// session shard that node tracker leads, closing the others.
+func sessionTrackedBy(t *testing.T, ctx context.Context, c *testcluster.Cluster, client, tracker int, timeout time.Duration) *warren.Session {
+	t.Helper()
+	for range 30 {
+		s, err := c.N(client).Coord().NewSession(ctx, timeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.LeaderOf(c.N(client).SessionShard(s.ID())) == tracker {
+			return s
+		}
+		if err := s.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Fatalf("no session landed on a shard led by node %d", tracker+1)
+	return nil
 }

@@ -68,38 +68,10 @@ func benchShards(b *testing.B, shards int, logdbShards uint64) [][]*Host {
 // a quorum of three in-process nodes, proposed on the leader by 1, 16 and
 // 256 concurrent writers. ops/s is the cluster's write throughput.
 func BenchmarkReplicatedWrite(b *testing.B) {
-	payload := make([]byte, 100)
 	for _, writers := range []int{1, 16, 256} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
 			leader := benchCluster(b)[0]
-			b.ReportAllocs()
-			b.ResetTimer()
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			var failed atomic.Int64
-			start := time.Now()
-			for w := 0; w < writers; w++ {
-				wg.Add(1)
-				go func(w int) {
-					defer wg.Done()
-					for next.Add(1) <= int64(b.N) {
-						ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-						op := state.EncodePut(state.Put{Grain: "bench", Key: fmt.Sprint(w), Value: payload, ExpectVersion: -1})
-						r, err := leader.Propose(ctx, 1, fsm.Command{Kind: state.Kind, Stamp: time.Now().UnixMilli(), Op: op})
-						cancel()
-						if err != nil || r.Code != fsm.OK {
-							failed.Add(1)
-						}
-					}
-				}(w)
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
-			b.StopTimer()
-			if f := failed.Load(); f > 0 {
-				b.Fatalf("%d of %d writes failed", f, b.N)
-			}
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+			runWriters(b, writers, func(int) (*Host, uint64) { return leader, 1 })
 		})
 	}
 }
@@ -111,39 +83,48 @@ func BenchmarkReplicatedWrite(b *testing.B) {
 // split in 4 (the layout of earlier builds, one write-ahead log each).
 func BenchmarkReplicatedWriteShards(b *testing.B) {
 	const shards, writers = 16, 256
-	payload := make([]byte, 100)
 	for _, logdb := range []uint64{1, 4} {
 		b.Run(fmt.Sprintf("logdb=%d", logdb), func(b *testing.B) {
 			leaders := benchShards(b, shards, logdb)
-			b.ReportAllocs()
-			b.ResetTimer()
-			var next, failed atomic.Int64
-			var wg sync.WaitGroup
-			start := time.Now()
-			for w := 0; w < writers; w++ {
-				wg.Add(1)
-				go func(w int) {
-					defer wg.Done()
-					shard := 1 + w%shards
-					leader := leaders[shard][0]
-					for next.Add(1) <= int64(b.N) {
-						ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-						op := state.EncodePut(state.Put{Grain: "bench", Key: fmt.Sprint(w), Value: payload, ExpectVersion: -1})
-						r, err := leader.Propose(ctx, uint64(shard), fsm.Command{Kind: state.Kind, Stamp: time.Now().UnixMilli(), Op: op})
-						cancel()
-						if err != nil || r.Code != fsm.OK {
-							failed.Add(1)
-						}
-					}
-				}(w)
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
-			b.StopTimer()
-			if f := failed.Load(); f > 0 {
-				b.Fatalf("%d of %d writes failed", f, b.N)
-			}
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+			runWriters(b, writers, func(w int) (*Host, uint64) {
+				shard := 1 + w%shards
+				return leaders[shard][0], uint64(shard)
+			})
 		})
 	}
+}
+
+// runWriters proposes b.N 100-byte writes from writers goroutines, writer w
+// on the host and shard target(w) gives, and reports ops/s. Any failed
+// write fails the benchmark.
+func runWriters(b *testing.B, writers int, target func(w int) (*Host, uint64)) {
+	payload := make([]byte, 100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			h, shard := target(w)
+			for next.Add(1) <= int64(b.N) {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				op := state.EncodePut(state.Put{Grain: "bench", Key: fmt.Sprint(w), Value: payload, ExpectVersion: -1})
+				r, err := h.Propose(ctx, shard, fsm.Command{Kind: state.Kind, Stamp: time.Now().UnixMilli(), Op: op})
+				cancel()
+				if err != nil || r.Code != fsm.OK {
+					failed.Add(1)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if f := failed.Load(); f > 0 {
+		b.Fatalf("%d of %d writes failed", f, b.N)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
 }
