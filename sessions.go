@@ -178,8 +178,9 @@ func (m *sessionManager) loadLedShards() {
 	n := m.n
 	now := time.Now()
 	led := map[uint64]uint64{}
+	shards := n.host.LocalShards() // may ask Raft: not under m.mu, which heartbeats take
 	m.mu.Lock()
-	for _, s := range n.host.LocalShards() {
+	for _, s := range shards {
 		if s.ShardID == MetaShard {
 			continue
 		}
