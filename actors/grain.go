@@ -52,6 +52,12 @@ type Context struct {
 // Propose replicates op, applied by the machine registered for kind on the
 // grain's shard, and returns its result.
 func (c *Context) Propose(kind string, op []byte) (fsm.Result, error) {
+	if !c.rt.cfg.Host.IsLeader(c.Shard) {
+		// Grains run on their shard's leader. A follower would forward
+		// the proposal, and a forwarded proposal that the leader drops is
+		// never answered; refusing here is safe, as nothing was proposed.
+		return fsm.Result{}, &GrainError{Code: CodeUnavailable, Message: "this node no longer leads the grain's shard"}
+	}
 	cmd := fsm.Command{Kind: kind, Stamp: time.Now().UnixMilli(), Trace: c.Trace, Op: op}
 	r, err := c.rt.cfg.Host.Propose(c, c.Shard, cmd)
 	return r, mapConsensus(err)

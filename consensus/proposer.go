@@ -179,6 +179,7 @@ func (p *proposer) proposeBatch(batch []*pending) {
 			reply(live, outcome{err: ErrTimeout})
 			return
 		}
+		leading := p.h.IsLeader(p.shard)
 		rs, err := nh.Propose(nh.GetNoOPSession(p.shard), data, timeout)
 		if err != nil {
 			err = mapError(err)
@@ -188,12 +189,9 @@ func (p *proposer) proposeBatch(batch []*pending) {
 			reply(live, outcome{err: fmt.Errorf("consensus: propose to shard %d: %w", p.shard, err)})
 			return
 		}
-		var r dragonboat.RequestResult
-		select {
-		case r = <-rs.ResultC():
-		case <-p.done:
-			// Proposed but not known to be applied: the outcome is unknown.
-			reply(live, outcome{err: fmt.Errorf("%w: replica stopped with the proposal in flight", ErrTimeout)})
+		r, err := p.await(rs, leading)
+		if err != nil {
+			reply(live, outcome{err: err})
 			return
 		}
 		rs.Release()
@@ -209,6 +207,47 @@ func (p *proposer) proposeBatch(batch []*pending) {
 		return
 	}
 }
+
+// await waits for a proposal's result. A proposal made by the leader that
+// loses leadership before the result comes may never be answered: if the
+// new leader dropped it, dragonboat's follower only gives up at the
+// proposal's timeout. So once this replica has stopped leading for a
+// while (lostLeaderGrace) with no result, await gives up with ErrTimeout:
+// the outcome is unknown, but the caller learns it now rather than at its
+// deadline.
+func (p *proposer) await(rs *dragonboat.RequestState, leading bool) (dragonboat.RequestResult, error) {
+	var tick <-chan time.Time
+	if leading {
+		t := time.NewTicker(leaderCheckInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	grace := max(20*time.Duration(p.h.cfg.RTTMillis)*time.Millisecond, lostLeaderGrace)
+	var lost time.Time
+	for {
+		select {
+		case r := <-rs.ResultC():
+			return r, nil
+		case <-p.done:
+			// Proposed but not known to be applied: the outcome is unknown.
+			return dragonboat.RequestResult{}, fmt.Errorf("%w: replica stopped with the proposal in flight", ErrTimeout)
+		case now := <-tick:
+			switch {
+			case p.h.IsLeader(p.shard):
+				lost = time.Time{}
+			case lost.IsZero():
+				lost = now
+			case now.Sub(lost) >= grace:
+				return dragonboat.RequestResult{}, fmt.Errorf("%w: shard %d lost its leader here with the proposal in flight", ErrTimeout, p.shard)
+			}
+		}
+	}
+}
+
+const (
+	leaderCheckInterval = 100 * time.Millisecond
+	lostLeaderGrace     = time.Second
+)
 
 // retryable reports errors after which a proposal was certainly not
 // committed, so proposing it again cannot apply it twice.
