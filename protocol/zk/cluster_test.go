@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -42,25 +41,9 @@ func startZKCluster(t *testing.T) *zkCluster {
 	for i := 0; i < c.Len(); i++ {
 		cfg := DefaultConfig()
 		cfg.SuperDigest = digestID([]byte("super:" + superPassword))
-		s := NewServer(c.N(i).Node, cfg, logger)
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		served := make(chan error, 1)
-		go func() { served <- s.Serve(ln) }()
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			if err := s.Close(ctx); err != nil {
-				t.Errorf("close server %d: %v", i+1, err)
-			}
-			if err := <-served; !errors.Is(err, ErrServerClosed) {
-				t.Errorf("server %d: Serve returned %v", i+1, err)
-			}
-		})
+		s, addr := startServer(t, c.N(i).Node, cfg, logger)
 		zc.servers = append(zc.servers, s)
-		zc.addrs = append(zc.addrs, ln.Addr().String())
+		zc.addrs = append(zc.addrs, addr)
 	}
 	t.Cleanup(func() {
 		if p := zc.logs.panicked(); len(p) > 0 {

@@ -29,7 +29,16 @@ func serveZK(t *testing.T, node *warren.Node) string {
 			t.Errorf("server on node %d panicked: %v", node.ID(), p)
 		}
 	})
-	s := NewServer(node, DefaultConfig(), slog.New(teeHandler{logs, t, &closed}))
+	_, addr := startServer(t, node, DefaultConfig(), slog.New(teeHandler{logs, t, &closed}))
+	return addr
+}
+
+// startServer starts a ZooKeeper server on node on a free loopback port
+// and returns it and its address. It is closed, and must have served
+// until then, when the test ends.
+func startServer(t *testing.T, node *warren.Node, cfg Config, logger *slog.Logger) (*Server, string) {
+	t.Helper()
+	s := NewServer(node, cfg, logger)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +55,7 @@ func serveZK(t *testing.T, node *warren.Node) string {
 			t.Errorf("server on node %d: Serve returned %v", node.ID(), err)
 		}
 	})
-	return ln.Addr().String()
+	return s, ln.Addr().String()
 }
 
 // TestWatchesThroughNonVotingNode: a go-zookeeper client connected to a
