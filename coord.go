@@ -2,6 +2,7 @@ package warren
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/warrenhq/warren/consensus"
 	"github.com/warrenhq/warren/consensus/fsm"
 	"github.com/warrenhq/warren/consensus/fsm/znode"
 	"github.com/warrenhq/warren/grains/coord"
@@ -129,6 +131,9 @@ func (c *Coord) write(ctx context.Context, name string, shard uint64, op []byte)
 }
 
 func (c *Coord) writeGrain(ctx context.Context, shard uint64, op []byte) (fsm.Result, error) {
+	if r, done, err := c.writeLocal(ctx, shard, op); done {
+		return r, err
+	}
 	out, err := c.n.rt.Request(ctx, coord.Kind, coord.GrainID(shard), coord.MethodOp, op, nil)
 	if err != nil {
 		return fsm.Result{}, err
@@ -139,6 +144,41 @@ func (c *Coord) writeGrain(ctx context.Context, shard uint64, op []byte) (fsm.Re
 	}
 	c.note(shard, r.Index)
 	return r, nil
+}
+
+// writeLocal proposes a znode op through this node's own replica of
+// shard, follower or leader: a follower's Raft forwards the entry to the
+// leader over the Raft transport, and the result comes when the local
+// replica applies it. That spares a follower the request to the leader's
+// grain (a gRPC round trip) and, as the ZooKeeper front end waits for the
+// local apply anyway before it answers, any extra wait. done is false when
+// nothing was proposed and the caller should go through the shard's grain:
+// no caught-up replica here, or it stopped before taking the proposal.
+func (c *Coord) writeLocal(ctx context.Context, shard uint64, op []byte) (r fsm.Result, done bool, err error) {
+	if !c.n.host.Hosts(shard) {
+		return fsm.Result{}, false, nil
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.n.cfg.RequestTimeout) // as a grain request would
+		defer cancel()
+	}
+	cmd := fsm.Command{Kind: znode.Kind, Stamp: time.Now().UnixMilli(), Op: op}
+	r, err = c.n.host.Propose(ctx, shard, cmd)
+	switch {
+	case err == nil:
+		c.note(shard, r.Index)
+		return r, true, nil
+	case errors.Is(err, consensus.ErrShardNotFound), errors.Is(err, consensus.ErrClosed):
+		return fsm.Result{}, false, nil
+	case errors.Is(err, consensus.ErrTimeout):
+		// Proposed, outcome unknown: never propose it again.
+		return fsm.Result{}, true, fmt.Errorf("%w: %w", ErrTimeout, err)
+	case errors.Is(err, consensus.ErrDropped), errors.Is(err, consensus.ErrBusy):
+		// Not committed, and the deadline is too close to try again.
+		return fsm.Result{}, true, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return fsm.Result{}, true, err
 }
 
 // read answers an encoded znode query: from the local replica once it has
@@ -158,9 +198,12 @@ func (c *Coord) read(ctx context.Context, name string, shard uint64, q []byte) (
 
 func (c *Coord) readAt(ctx context.Context, shard uint64, q []byte) (out []byte, local bool, err error) {
 	if c.n.host.Hosts(shard) {
-		wctx, cancel := context.WithTimeout(ctx, time.Second)
-		err := c.n.host.WaitApplied(wctx, shard, c.seenIndex(shard))
-		cancel()
+		var err error
+		if seen := c.seenIndex(shard); c.n.host.AppliedIndex(shard) < seen {
+			wctx, cancel := context.WithTimeout(ctx, time.Second)
+			err = c.n.host.WaitApplied(wctx, shard, seen)
+			cancel()
+		}
 		if err == nil {
 			// Under the apply lock: a change is visible only after its
 			// watch events were handed out.

@@ -31,17 +31,16 @@ func (n *Node) startSpan(ctx context.Context, op string, shard uint64) (context.
 	if !parent.SpanContext().IsValid() {
 		kind = trace.SpanKindClient
 	}
-	ctx, span := n.tracer.Start(ctx, "coord "+op,
-		trace.WithSpanKind(kind),
-		trace.WithAttributes(
-			attribute.String("rpc.system", "warren"),
-			attribute.String("rpc.service", "coord"),
-			attribute.String("rpc.method", op),
-			consensus.AttrShard.Int64(int64(shard)),
-		))
+	ctx, span := n.tracer.Start(ctx, "coord "+op, trace.WithSpanKind(kind))
 	if !span.IsRecording() {
 		return ctx, nil
 	}
+	span.SetAttributes(
+		attribute.String("rpc.system", "warren"),
+		attribute.String("rpc.service", "coord"),
+		attribute.String("rpc.method", op),
+		consensus.AttrShard.Int64(int64(shard)),
+	)
 	return ctx, span
 }
 

@@ -3,6 +3,7 @@ package consensus
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -222,9 +223,12 @@ func TestHostAddsReplicaThroughSnapshot(t *testing.T) {
 			t.Fatalf("k%d = %d on the new replica, want 15", i, got)
 		}
 	}
-	if len(b.h.LocalShards()) != 1 || len(b.h.LocalShards()[0].Replicas) != 2 {
-		t.Fatalf("membership seen by new replica: %+v", b.h.LocalShards())
-	}
+	// The new replica learns the membership with the leader's next
+	// message, which may come after the snapshot is applied.
+	waitFor(t, 10*time.Second, "the new replica sees both members", func() bool {
+		ls := b.h.LocalShards()
+		return len(ls) == 1 && len(ls[0].Replicas) == 2
+	})
 }
 
 func TestProposeNeedsDeadline(t *testing.T) {
@@ -241,4 +245,54 @@ func TestProposeNeedsDeadline(t *testing.T) {
 	if _, err := incr(context.Background(), n.h, 2, "x"); err != ErrShardNotFound {
 		t.Fatalf("unknown shard err = %v", err)
 	}
+}
+
+// TestFollowerProposalOutlivesItsLeader: a follower forwards what it
+// proposes to the leader. When that leader dies, a forwarded entry it never
+// replicated is lost, and dragonboat would leave the proposal unanswered
+// until its deadline. The proposer must answer soon after the shard moves
+// on: with the result, if the entry survived, or with ErrTimeout.
+func TestFollowerProposalOutlivesItsLeader(t *testing.T) {
+	const shard = 3
+	nodes := make([]*testNode, 3)
+	initial := map[uint64]string{}
+	for i := range nodes {
+		nodes[i] = &testNode{id: uint64(i + 1), dir: t.TempDir(), addr: freePort(t)}
+		initial[nodes[i].id] = nodes[i].addr
+	}
+	closed := make([]bool, len(nodes))
+	for i, n := range nodes {
+		startHost(t, n, 0)
+		defer func(i int) {
+			if !closed[i] {
+				nodes[i].h.Close()
+			}
+		}(i)
+		if err := n.h.StartShard(shard, initial, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var leader uint64
+	waitFor(t, 10*time.Second, "leader", func() bool { l, _, ok := nodes[0].h.Leader(shard); leader = l; return ok })
+	// Through a follower, while the leader is alive: the result comes back.
+	follower := nodes[leader%3] // node ids are 1-3: the next node
+	if _, err := incr(context.Background(), follower.h, shard, "x"); err != nil {
+		t.Fatalf("proposal through a follower: %v", err)
+	}
+
+	// Kill the leader, then propose through the follower before it notices.
+	nodes[leader-1].h.Close()
+	closed[leader-1] = true
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := follower.h.Propose(ctx, shard, fsm.Command{Kind: "count", Stamp: time.Now().UnixMilli(), Op: []byte("x")})
+	took := time.Since(start)
+	if err != nil && !errors.Is(err, ErrTimeout) {
+		t.Fatalf("proposal across the leader's death: %v, want a result or ErrTimeout", err)
+	}
+	if took > 10*time.Second {
+		t.Fatalf("proposal across the leader's death answered after %v (%v), want within seconds of the new election", took, err)
+	}
+	t.Logf("answered after %v: err=%v", took, err)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -51,6 +52,13 @@ type TracingOptions struct {
 	// always_off and traceidratio samplers). By default a span follows its
 	// parent's decision, so a trace is recorded whole or not at all.
 	IgnoreParent bool
+	// MaxPerSecond caps the new traces recorded per second (after
+	// SampleRatio), with a burst of one second's worth, so that tracing
+	// costs a node under sustained load a bounded amount whatever the
+	// request rate. Zero means no cap. Traces continued from a sampled
+	// caller are not capped (unless IgnoreParent), so a trace is still
+	// recorded whole or not at all.
+	MaxPerSecond float64
 	// Exporter is where finished spans go besides the Ring: "" or "none",
 	// "otlp-grpc", "otlp-http" or "stdout" (the TraceExporter constants).
 	Exporter string
@@ -73,14 +81,17 @@ func (o TracingOptions) validate() error {
 		errs = append(errs, fmt.Errorf("observability: trace exporter %q is not none, %s, %s or %s",
 			o.Exporter, TraceExporterOTLPGRPC, TraceExporterOTLPHTTP, TraceExporterStdout))
 	}
+	if math.IsNaN(o.MaxPerSecond) || o.MaxPerSecond < 0 {
+		errs = append(errs, fmt.Errorf("observability: trace cap %v per second is not a number >= 0", o.MaxPerSecond))
+	}
 	if o.RingSize < 0 {
 		errs = append(errs, fmt.Errorf("observability: trace ring size %d is negative", o.RingSize))
 	}
 	return errors.Join(errs...)
 }
 
-// sampler returns the ratio sampler the options describe, parent-based
-// unless IgnoreParent.
+// sampler returns the ratio sampler the options describe, capped by
+// MaxPerSecond, parent-based unless IgnoreParent.
 func (o TracingOptions) sampler() sdktrace.Sampler {
 	ratio := o.SampleRatio
 	switch {
@@ -89,10 +100,14 @@ func (o TracingOptions) sampler() sdktrace.Sampler {
 	case ratio < 0:
 		ratio = 0
 	}
-	if o.IgnoreParent {
-		return sdktrace.TraceIDRatioBased(ratio)
+	root := sdktrace.TraceIDRatioBased(ratio)
+	if o.MaxPerSecond > 0 {
+		root = newRateLimited(root, o.MaxPerSecond, time.Now)
 	}
-	return sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))
+	if o.IgnoreParent {
+		return root
+	}
+	return sdktrace.ParentBased(root)
 }
 
 // exporter builds the configured exporter, or nil for none. The OTLP

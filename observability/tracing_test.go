@@ -281,12 +281,67 @@ func TestSamplingIgnoringParent(t *testing.T) {
 	}
 }
 
+func TestRateLimitedSampling(t *testing.T) {
+	now := time.Unix(1000, 0)
+	clock := func() time.Time { return now }
+	s := newRateLimited(sdktrace.AlwaysSample(), 10, clock)
+	sampled := func(n int) int {
+		got := 0
+		for range n {
+			r := s.ShouldSample(sdktrace.SamplingParameters{ParentContext: context.Background(), Name: "x"})
+			if r.Decision == sdktrace.RecordAndSample {
+				got++
+			}
+		}
+		return got
+	}
+	if got := sampled(50); got != 10 {
+		t.Fatalf("a burst of 50 new traces: %d sampled, want the burst of 10", got)
+	}
+	now = now.Add(500 * time.Millisecond)
+	if got := sampled(50); got != 5 {
+		t.Fatalf("after half a second: %d sampled, want 5", got)
+	}
+	now = now.Add(time.Hour)
+	if got := sampled(50); got != 10 {
+		t.Fatalf("after an idle hour: %d sampled, want no more than the burst of 10", got)
+	}
+	// What the inner sampler drops costs no token.
+	never := newRateLimited(sdktrace.NeverSample(), 10, clock)
+	if r := never.ShouldSample(sdktrace.SamplingParameters{ParentContext: context.Background()}); r.Decision != sdktrace.Drop {
+		t.Fatal("the cap recorded a trace its ratio dropped")
+	}
+
+	// Through the options: parent-based, so a sampled caller's trace is
+	// continued past the cap.
+	tel := newTestTelemetry(t, TelemetryOptions{Tracing: TracingOptions{MaxPerSecond: 2}})
+	rec := 0
+	for range 20 {
+		_, sp := tel.Tracer("t").Start(context.Background(), "new trace")
+		if sp.SpanContext().IsSampled() {
+			rec++
+		}
+		sp.End()
+	}
+	if rec < 2 || rec > 4 { // 2 per second; the loop may straddle a refill
+		t.Fatalf("20 new traces at once with a cap of 2/s: %d recorded", rec)
+	}
+	caller := newTestTelemetry(t, TelemetryOptions{})
+	ctx, parent := caller.Tracer("t").Start(context.Background(), "caller")
+	defer parent.End()
+	_, child := tel.Tracer("t").Start(Extract(context.Background(), Inject(ctx)), "callee")
+	child.End()
+	if !child.SpanContext().IsSampled() {
+		t.Fatal("the cap dropped a span whose caller's trace is sampled")
+	}
+}
+
 func TestTracingOptionsRejected(t *testing.T) {
-	_, err := NewTelemetry(TelemetryOptions{Tracing: TracingOptions{SampleRatio: 2, Exporter: "jaeger", RingSize: -1}})
+	_, err := NewTelemetry(TelemetryOptions{Tracing: TracingOptions{SampleRatio: 2, Exporter: "jaeger", RingSize: -1, MaxPerSecond: -3}})
 	if err == nil {
 		t.Fatal("want error")
 	}
-	for _, want := range []string{"sample ratio 2", `"jaeger"`, "ring size -1"} {
+	for _, want := range []string{"sample ratio 2", `"jaeger"`, "ring size -1", "cap -3 per second"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}

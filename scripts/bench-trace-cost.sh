@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Measure what tracing costs: the same ZooKeeper workloads against a 3-node
-# Warren cluster on 127.0.0.1 (fsync on), started three times with trace
-# sampling off, at 1% and at 100% (WARREN_TRACE_SAMPLE_RATIO). Writes the
-# table into docs/benchmarks.md between the trace-cost markers.
+# Warren cluster on 127.0.0.1 (fsync on), started four times: with trace
+# sampling off, at 1% and at 100% with no cap on new traces per second
+# (WARREN_TRACE_SAMPLE_RATIO, WARREN_TRACE_MAX_PER_SECOND=0), and with the
+# default settings (every new trace, at most 100 per second per node).
+# Writes the table into docs/benchmarks.md between the trace-cost markers.
 #
 #   go tool task bench:trace-cost             # DURATION=10s per run by default
 #   DURATION=30s go tool task bench:trace-cost
@@ -20,13 +22,18 @@ trap 'bash scripts/cluster.sh down >/dev/null 2>&1 || true' EXIT
 
 
 declare -A ops p50 p99
-ratios=("0" "0.01" "1")
+ratios=("0" "0.01" "1" "default")
 workloads=("set 32" "get 32" "mixed 32")
 for ratio in "${ratios[@]}"; do
   bash scripts/cluster.sh down >/dev/null 2>&1 || true
   bash scripts/cluster.sh clean >/dev/null 2>&1 || true
-  WARREN_TRACE_SAMPLE_RATIO=$ratio bash scripts/cluster.sh up
-  echo "bench: cluster up with trace sample ratio $ratio"
+  if [ "$ratio" = default ]; then
+    bash scripts/cluster.sh up
+    echo "bench: cluster up with the default trace settings"
+  else
+    WARREN_TRACE_SAMPLE_RATIO=$ratio WARREN_TRACE_MAX_PER_SECOND=0 bash scripts/cluster.sh up
+    echo "bench: cluster up with trace sample ratio $ratio, no cap"
+  fi
   for w in "${workloads[@]}"; do
     set -- $w
     out=$(bin/warren bench zk --servers "$SERVERS" --workload "$1" --sessions "$2" \
@@ -53,11 +60,12 @@ done
 
 table=$(
   echo "Measured $(date -u +%Y-%m-%d) with \`go tool task bench:trace-cost\` (DURATION=$DURATION, warm-up $WARMUP):"
-  echo "a 3-node Warren cluster on 127.0.0.1 (fsync on), restarted for each sampling ratio, driven by"
-  echo "\`warren bench zk\` (100-byte payloads). ops/s with the ratio to sampling off in brackets; latency p50 / p99."
+  echo "a 3-node Warren cluster on 127.0.0.1 (fsync on), restarted for each setting, driven by"
+  echo "\`warren bench zk\` (100-byte payloads). off, 1% and 100% have no cap on new traces per second;"
+  echo "default is every new trace up to 100 per second per node. ops/s with the ratio to sampling off in brackets; latency p50 / p99."
   echo
-  echo "| workload | sessions | off: ops/s | off: p50 / p99 | 1%: ops/s | 1%: p50 / p99 | 100%: ops/s | 100%: p50 / p99 |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| workload | sessions | off: ops/s | off: p50 / p99 | 1%: ops/s | 1%: p50 / p99 | 100%: ops/s | 100%: p50 / p99 | default: ops/s | default: p50 / p99 |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${rows[@]}"
 )
 echo "$table"

@@ -126,6 +126,7 @@ var options = []option{
 		get: func(s *settings) string { return strings.ToLower(s.LogLevel.String()) },
 	},
 	traceSampleRatioOpt,
+	traceMaxPerSecondOpt,
 	traceExporterOpt,
 	traceRingSizeOpt,
 	{

@@ -282,7 +282,7 @@ func TestLoadSettingsReportsEveryProblem(t *testing.T) {
 // every yaml key of Config is settable, and every option that is not a
 // process-level setting names a Config field.
 func TestOptionsCoverConfig(t *testing.T) {
-	processLevel := []string{"log-format", "log-level", "trace-sample-ratio", "trace-exporter", "trace-ring-size", "config"}
+	processLevel := []string{"log-format", "log-level", "trace-sample-ratio", "trace-max-per-second", "trace-exporter", "trace-ring-size", "config"}
 	keys := map[string]bool{}
 	ct := reflect.TypeFor[warren.Config]()
 	for i := range ct.NumField() {

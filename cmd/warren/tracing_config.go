@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,19 @@ var (
 			return s.Tracing.Exporter
 		},
 	}
+	traceMaxPerSecondOpt = option{
+		name: "trace-max-per-second", typ: "rate",
+		usage: "most new traces each node records per second, after the sample ratio (a token bucket with one second's burst), so tracing costs a bounded amount under load; 0: no cap",
+		set: func(s *settings, vals []string) error {
+			r, err := strconv.ParseFloat(strings.TrimSpace(vals[0]), 64)
+			if err != nil || math.IsNaN(r) || math.IsInf(r, 0) || r < 0 {
+				return fmt.Errorf("%q is not a number >= 0", vals[0])
+			}
+			s.Tracing.MaxPerSecond = r
+			return nil
+		},
+		get: func(s *settings) string { return strconv.FormatFloat(s.Tracing.MaxPerSecond, 'g', -1, 64) },
+	}
 	traceRingSizeOpt = option{
 		name: "trace-ring-size", typ: "int",
 		usage: "finished spans each node keeps in memory for the dashboard and /api/traces",
@@ -76,14 +90,20 @@ var (
 	}
 )
 
+// defaultTraceMaxPerSecond is the default cap on new traces per node and
+// second: every request of a developer or a test is traced, and a node
+// under sustained load spends a bounded share of its CPU on tracing.
+const defaultTraceMaxPerSecond = 100
+
 // defaultTracing is what `warren server` and `warren dev` trace with when
-// nothing is configured: every new trace sampled, spans kept in the ring
-// only.
+// nothing is configured: every new trace sampled up to
+// defaultTraceMaxPerSecond, spans kept in the ring only.
 func defaultTracing() observability.TracingOptions {
 	return observability.TracingOptions{
-		SampleRatio: 1,
-		Exporter:    observability.TraceExporterNone,
-		RingSize:    observability.DefaultRingSize,
+		SampleRatio:  1,
+		MaxPerSecond: defaultTraceMaxPerSecond,
+		Exporter:     observability.TraceExporterNone,
+		RingSize:     observability.DefaultRingSize,
 	}
 }
 
@@ -118,7 +138,8 @@ func (l *loader) otelTracing(s *settings, lookupEnv func(string) (string, bool))
 	}
 	if _, given := l.origin[traceSampleRatioOpt.yamlKey()]; !given {
 		if v := env(envTracesSampler); v != "" {
-			s.Warnings = append(s.Warnings, applySampler(&s.Tracing, v, env(envTracesSamplerArg))...)
+			_, capped := l.origin[traceMaxPerSecondOpt.yamlKey()]
+			s.Warnings = append(s.Warnings, applySampler(&s.Tracing, v, env(envTracesSamplerArg), capped)...)
 		}
 	}
 	if _, given := l.origin[traceExporterOpt.yamlKey()]; !given {
@@ -134,7 +155,14 @@ func (l *loader) otelTracing(s *settings, lookupEnv func(string) (string, bool))
 
 // applySampler sets the sampling of t from an OTEL_TRACES_SAMPLER value and
 // its argument, both lower case; it returns warnings for what it ignored.
-func applySampler(t *observability.TracingOptions, sampler, arg string) []string {
+// OpenTelemetry's samplers have no cap, so a supported one also lifts
+// Warren's default cap on new traces per second, unless keepCap (the cap
+// was set explicitly).
+func applySampler(t *observability.TracingOptions, sampler, arg string, keepCap bool) []string {
+	if !keepCap && slices.Contains([]string{"always_on", "always_off", "traceidratio",
+		"parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"}, sampler) {
+		t.MaxPerSecond = 0
+	}
 	ratio := func() (float64, []string) {
 		if arg == "" {
 			return 1, nil

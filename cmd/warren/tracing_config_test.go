@@ -23,23 +23,23 @@ func TestTracingSettings(t *testing.T) {
 		{
 			name: "flags",
 			args: []string{"--trace-sample-ratio", "0.25", "--trace-exporter", "otlp-http", "--trace-ring-size", "100"},
-			want: tracing{SampleRatio: 0.25, Exporter: "otlp-http", RingSize: 100},
+			want: tracing{MaxPerSecond: def.MaxPerSecond, SampleRatio: 0.25, Exporter: "otlp-http", RingSize: 100},
 		},
 		{
 			name: "env",
 			env:  map[string]string{"WARREN_TRACE_SAMPLE_RATIO": "1", "WARREN_TRACE_EXPORTER": "stdout", "WARREN_TRACE_RING_SIZE": "10"},
-			want: tracing{SampleRatio: 1, Exporter: "stdout", RingSize: 10},
+			want: tracing{MaxPerSecond: def.MaxPerSecond, SampleRatio: 1, Exporter: "stdout", RingSize: 10},
 		},
 		{
 			name: "file, with a flag over it",
 			args: []string{"--config", "$FILE", "--trace-exporter", "none"},
 			yaml: "trace_sample_ratio: 0.5\ntrace_exporter: otlp-grpc\ntrace_ring_size: 4096\n",
-			want: tracing{SampleRatio: 0.5, Exporter: "none", RingSize: 4096},
+			want: tracing{MaxPerSecond: def.MaxPerSecond, SampleRatio: 0.5, Exporter: "none", RingSize: 4096},
 		},
 		{
 			name: "ratio 0 samples no new trace",
 			args: []string{"--trace-sample-ratio", "0"},
-			want: tracing{SampleRatio: -1, Exporter: "none", RingSize: def.RingSize},
+			want: tracing{MaxPerSecond: def.MaxPerSecond, SampleRatio: -1, Exporter: "none", RingSize: def.RingSize},
 		},
 		{
 			name: "OTEL sampler and exporter",
@@ -74,18 +74,29 @@ func TestTracingSettings(t *testing.T) {
 		{
 			name: "OTEL parentbased_always_on",
 			env:  map[string]string{"OTEL_TRACES_SAMPLER": "parentbased_always_on"},
-			want: def,
+			want: tracing{SampleRatio: 1, Exporter: "none", RingSize: def.RingSize},
+		},
+		{
+			name: "an explicit cap stays under an OTEL sampler",
+			args: []string{"--trace-max-per-second", "25"},
+			env:  map[string]string{"OTEL_TRACES_SAMPLER": "parentbased_always_on"},
+			want: tracing{SampleRatio: 1, MaxPerSecond: 25, Exporter: "none", RingSize: def.RingSize},
+		},
+		{
+			name: "cap 0 lifts the cap",
+			env:  map[string]string{"WARREN_TRACE_MAX_PER_SECOND": "0"},
+			want: tracing{SampleRatio: 1, Exporter: "none", RingSize: def.RingSize},
 		},
 		{
 			name: "OTLP over HTTP",
 			env:  map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"},
-			want: tracing{SampleRatio: 1, Exporter: "otlp-http", RingSize: def.RingSize},
+			want: tracing{MaxPerSecond: def.MaxPerSecond, SampleRatio: 1, Exporter: "otlp-http", RingSize: def.RingSize},
 		},
 		{
 			name: "the traces protocol wins over the general one",
 			env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp",
 				"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc"},
-			want: tracing{SampleRatio: 1, Exporter: "otlp-grpc", RingSize: def.RingSize},
+			want: tracing{MaxPerSecond: def.MaxPerSecond, SampleRatio: 1, Exporter: "otlp-grpc", RingSize: def.RingSize},
 		},
 		{
 			name: "OTEL exporter none",
@@ -98,13 +109,13 @@ func TestTracingSettings(t *testing.T) {
 			env: map[string]string{"WARREN_TRACE_EXPORTER": "stdout",
 				"OTEL_TRACES_SAMPLER": "always_off", "OTEL_TRACES_EXPORTER": "otlp"},
 			yaml: "trace_sample_ratio: 0.5\n",
-			want: tracing{SampleRatio: 0.5, Exporter: "stdout", RingSize: def.RingSize},
+			want: tracing{MaxPerSecond: def.MaxPerSecond, SampleRatio: 0.5, Exporter: "stdout", RingSize: def.RingSize},
 		},
 		{
 			name: "unsupported OTEL values are ignored with a warning",
 			env: map[string]string{"OTEL_TRACES_SAMPLER": "jaeger_remote",
 				"OTEL_TRACES_EXPORTER": "zipkin,console,otlp"},
-			want: tracing{SampleRatio: 1, Exporter: "stdout", RingSize: def.RingSize},
+			want: tracing{MaxPerSecond: def.MaxPerSecond, SampleRatio: 1, Exporter: "stdout", RingSize: def.RingSize},
 			warnings: []string{
 				`OTEL_TRACES_SAMPLER="jaeger_remote" is not supported`,
 				`exporter "zipkin" is not supported`,
@@ -114,13 +125,13 @@ func TestTracingSettings(t *testing.T) {
 		{
 			name:     "a bad OTEL ratio samples everything",
 			env:      map[string]string{"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "half"},
-			want:     def,
+			want:     tracing{SampleRatio: 1, Exporter: "none", RingSize: def.RingSize},
 			warnings: []string{`OTEL_TRACES_SAMPLER_ARG="half" is not a number from 0 to 1`},
 		},
 		{
 			name:     "OTLP over HTTP/JSON is sent as protobuf",
 			env:      map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json"},
-			want:     tracing{SampleRatio: 1, Exporter: "otlp-http", RingSize: def.RingSize},
+			want:     tracing{SampleRatio: 1, MaxPerSecond: def.MaxPerSecond, Exporter: "otlp-http", RingSize: def.RingSize},
 			warnings: []string{`OTLP protocol "http/json" is not supported`},
 		},
 	}
@@ -178,6 +189,7 @@ func TestTracingHelpDefaults(t *testing.T) {
 		want string
 	}{
 		{traceSampleRatioOpt, "1"},
+		{traceMaxPerSecondOpt, "100"},
 		{traceExporterOpt, "none"},
 		{traceRingSizeOpt, "2048"},
 	} {

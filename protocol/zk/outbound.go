@@ -1,7 +1,9 @@
 package zk
 
 import (
+	"net"
 	"sync"
+	"time"
 
 	"github.com/warrenhq/warren/protocol/zk/jute"
 )
@@ -12,6 +14,12 @@ import (
 // blocks. The reader applies backpressure with waitRoom before it reads the
 // next request; a notification that would overflow the queue marks it
 // overflowed instead, and the writer then closes the connection.
+//
+// A reply the reader goroutine produces itself (a request it runs inline)
+// is written by the reader too, between hold and release, so that a client
+// waiting for each reply costs no hand-off to the writer goroutine. At most
+// one of the two writes at a time (mu.writer), and frames leave in the
+// order they were pushed.
 type outbound struct {
 	limit   int           // bytes; see Config.MaxQueuedBytes
 	wake    chan struct{} // cap 1: frames, a stop or a finish are pending
@@ -23,10 +31,19 @@ type outbound struct {
 		enc      *jute.Encoder // frames not yet taken by the writer
 		frames   int           // frames in enc
 		overflow bool
-		stopped  bool // drop everything; the writer exits
-		finished bool // the writer exits once enc is written
+		stopped  bool   // drop everything; the writer exits
+		finished bool   // the writer exits once enc is written
+		spare    []byte // storage for the next encoder, left by a reader write
+		held     bool   // the reader will write the replies it pushes: see hold
+		writer   int    // who is writing a taken buffer: noWriter, writerGoroutine or readerWrites
 	}
 }
+
+const (
+	noWriter = iota
+	writerGoroutine
+	readerWrites
+)
 
 func newOutbound(limit int) *outbound {
 	q := &outbound{limit: limit, wake: make(chan struct{}, 1), drained: make(chan struct{}, 1),
@@ -54,9 +71,65 @@ func (q *outbound) push(notification bool, encode func(e *jute.Encoder)) (queued
 		return false, true
 	}
 	q.mu.frames++
+	wake := notification || !q.mu.held
 	q.mu.Unlock()
-	q.signal(q.wake)
+	if wake {
+		q.signal(q.wake)
+	}
 	return true, false
+}
+
+// hold tells the queue that the reader is about to push a reply it will
+// write itself with release; until then pushing a reply does not wake the
+// writer goroutine. Notifications still do.
+func (q *outbound) hold() {
+	q.mu.Lock()
+	q.mu.held = true
+	q.mu.Unlock()
+}
+
+// release ends hold: it writes what is queued to nc on the calling
+// goroutine, unless the writer goroutine is busy writing (it then takes
+// the rest when it is done). It returns the write's error; the connection
+// must then close.
+func (q *outbound) release(nc net.Conn, timeout time.Duration) error {
+	q.mu.Lock()
+	q.mu.held = false
+	if q.mu.writer != noWriter || q.mu.enc.Len() == 0 || q.mu.stopped || q.mu.overflow {
+		pending := q.mu.enc.Len() > 0
+		q.mu.Unlock()
+		if pending {
+			q.signal(q.wake)
+		}
+		return nil
+	}
+	buf := q.mu.enc.Bytes()
+	q.mu.enc, q.mu.frames = jute.NewEncoder(q.spareLocked()), 0
+	q.mu.writer = readerWrites
+	q.mu.Unlock()
+
+	_ = nc.SetWriteDeadline(time.Now().Add(timeout))
+	_, err := nc.Write(buf)
+
+	q.mu.Lock()
+	q.mu.writer = noWriter
+	if cap(buf) <= 64<<10 && q.mu.spare == nil {
+		q.mu.spare = buf[:0]
+	}
+	pending := q.mu.enc.Len() > 0 || q.mu.finished || q.mu.stopped
+	q.mu.Unlock()
+	if pending {
+		q.signal(q.wake) // the writer goroutine may have waited for this write
+	}
+	q.signal(q.drained)
+	return err
+}
+
+// spareLocked hands out the buffer the last reader write left, if any.
+func (q *outbound) spareLocked() []byte {
+	b := q.mu.spare
+	q.mu.spare = nil
+	return b
 }
 
 // take waits for queued frames and returns them, handing spare to the queue
@@ -65,13 +138,19 @@ func (q *outbound) push(notification bool, encode func(e *jute.Encoder)) (queued
 func (q *outbound) take(spare []byte) (buf []byte, frames int, ok bool) {
 	for {
 		q.mu.Lock()
+		if q.mu.writer == writerGoroutine {
+			q.mu.writer = noWriter // the buffer taken last time is written
+		}
 		switch {
 		case q.mu.stopped || q.mu.overflow:
 			q.mu.Unlock()
 			return nil, 0, false
+		case q.mu.writer == readerWrites:
+			// The reader is writing; it wakes us when it is done.
 		case q.mu.enc.Len() > 0:
 			buf, frames = q.mu.enc.Bytes(), q.mu.frames
 			q.mu.enc, q.mu.frames = jute.NewEncoder(spare), 0
+			q.mu.writer = writerGoroutine
 			q.mu.Unlock()
 			q.signal(q.drained)
 			return buf, frames, true

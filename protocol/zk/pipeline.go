@@ -97,8 +97,15 @@ func (c *conn) dispatch(hdr jute.RequestHeader, body []byte, more bool) bool {
 	// unanswered before it, nothing sent after it yet: a client that waits
 	// for each reply): run here, without a goroutine of its own.
 	c.pipe.inflight.Wait()
+	c.out.hold()
 	res := c.run(hdr, req)
-	if !c.complete(s, res) {
+	open := c.complete(s, res)
+	if err := c.out.release(c.nc, c.s.cfg.WriteTimeout); err != nil {
+		c.s.log.Debug("write failed; closing", "remote", c.remote, "err", err)
+		c.kill()
+		return false
+	}
+	if !open {
 		return false
 	}
 	if res.closeAfter {
@@ -117,17 +124,22 @@ func (c *conn) run(hdr jute.RequestHeader, req jute.Request) result {
 	defer cancel()
 	var span trace.Span
 	if hdr.Type != jute.OpPing {
-		ctx, span = c.s.tracer.Start(ctx, "zk "+hdr.Type.String(),
-			trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(
+		ctx, span = c.s.tracer.Start(ctx, "zk "+hdr.Type.String(), trace.WithSpanKind(trace.SpanKindServer))
+		if !span.IsRecording() {
+			// Not sampled: spare building attributes nobody keeps. The
+			// span still carries the trace context on.
+			span = nil
+		} else {
+			span.SetAttributes(
 				attribute.String("rpc.system", "zookeeper"),
 				attribute.String("rpc.method", hdr.Type.String()),
 				attribute.String("network.peer.address", c.ip),
 				attribute.Int("warren.zk.xid", int(hdr.Xid)),
 				attribute.String("warren.zk.session", sessionHex(c.sid.Load())),
-			))
-		if p := requestPath(req); p != "" {
-			span.SetAttributes(attribute.String("warren.zk.path", p))
+			)
+			if p := requestPath(req); p != "" {
+				span.SetAttributes(attribute.String("warren.zk.path", p))
+			}
 		}
 	}
 	res := c.handle(ctx, hdr, req)
