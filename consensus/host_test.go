@@ -115,8 +115,11 @@ func readCount(t testing.TB, h *Host, shard uint64, key string, linear bool) uin
 	return binary.BigEndian.Uint64(v)
 }
 
-func TestHostReplicatesBatchesAndRestarts(t *testing.T) {
-	const shard = 1
+// startThree starts three hosts with one replica each of shard. Each
+// host still open when the test ends is closed; a test that closes one
+// itself sets its h to nil.
+func startThree(t *testing.T, shard, snapEvery uint64) []*testNode {
+	t.Helper()
 	nodes := make([]*testNode, 3)
 	initial := map[uint64]string{}
 	for i := range nodes {
@@ -124,12 +127,22 @@ func TestHostReplicatesBatchesAndRestarts(t *testing.T) {
 		initial[nodes[i].id] = nodes[i].addr
 	}
 	for _, n := range nodes {
-		startHost(t, n, 50)
-		defer func(n *testNode) { n.h.Close() }(n)
+		startHost(t, n, snapEvery)
+		t.Cleanup(func() {
+			if n.h != nil {
+				n.h.Close()
+			}
+		})
 		if err := n.h.StartShard(shard, initial, false); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return nodes
+}
+
+func TestHostReplicatesBatchesAndRestarts(t *testing.T) {
+	const shard = 1
+	nodes := startThree(t, shard, 50)
 	waitFor(t, 10*time.Second, "leader", func() bool { _, _, ok := nodes[0].h.Leader(shard); return ok })
 
 	// 200 concurrent increments through every node: each value 1..200
@@ -254,24 +267,7 @@ func TestProposeNeedsDeadline(t *testing.T) {
 // on: with the result, if the entry survived, or with ErrTimeout.
 func TestFollowerProposalOutlivesItsLeader(t *testing.T) {
 	const shard = 3
-	nodes := make([]*testNode, 3)
-	initial := map[uint64]string{}
-	for i := range nodes {
-		nodes[i] = &testNode{id: uint64(i + 1), dir: t.TempDir(), addr: freePort(t)}
-		initial[nodes[i].id] = nodes[i].addr
-	}
-	closed := make([]bool, len(nodes))
-	for i, n := range nodes {
-		startHost(t, n, 0)
-		defer func(i int) {
-			if !closed[i] {
-				nodes[i].h.Close()
-			}
-		}(i)
-		if err := n.h.StartShard(shard, initial, false); err != nil {
-			t.Fatal(err)
-		}
-	}
+	nodes := startThree(t, shard, 0)
 	var leader uint64
 	waitFor(t, 10*time.Second, "leader", func() bool { l, _, ok := nodes[0].h.Leader(shard); leader = l; return ok })
 	// Through a follower, while the leader is alive: the result comes back.
@@ -282,7 +278,7 @@ func TestFollowerProposalOutlivesItsLeader(t *testing.T) {
 
 	// Kill the leader, then propose through the follower before it notices.
 	nodes[leader-1].h.Close()
-	closed[leader-1] = true
+	nodes[leader-1].h = nil
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	start := time.Now()
