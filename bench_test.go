@@ -3,12 +3,11 @@ package warren_test
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/warrenhq/warren"
+	"github.com/warrenhq/warren/internal/benchload"
 	"github.com/warrenhq/warren/internal/testcluster"
 )
 
@@ -46,31 +45,11 @@ func benchGrain(b *testing.B, method string, writers int) {
 	if method == "add" {
 		payload = warren.Int64(1)
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	var next, failed atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
-				g := int(i) % grains
-				rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				_, err := callers[g].Grain(warren.CounterKind, fmt.Sprintf("bench-%d", g)).Request(rctx, method, payload)
-				cancel()
-				if err != nil {
-					failed.Add(1)
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d of %d requests failed", f, b.N)
-	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+	benchload.Run(b, writers, "requests", func(_ int, i int64) error {
+		g := int(i) % grains
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_, err := callers[g].Grain(warren.CounterKind, fmt.Sprintf("bench-%d", g)).Request(rctx, method, payload)
+		return err
+	})
 }

@@ -3,12 +3,11 @@ package warren_test
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/warrenhq/warren"
+	"github.com/warrenhq/warren/internal/benchload"
 	"github.com/warrenhq/warren/internal/testcluster"
 )
 
@@ -44,42 +43,22 @@ func benchCoord(b *testing.B, op string, clients int) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	var next, failed atomic.Int64
-	var wg sync.WaitGroup
-	for i := 0; i < clients; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			cl := coords[i]
-			ns := fmt.Sprintf("/bench%d", i)
-			for next.Add(1) <= int64(b.N) {
-				rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				var err error
-				switch op {
-				case "create":
-					_, _, err = cl.Create(rctx, ns+"/seq-", payload, warren.CreateOptions{Mode: warren.ModePersistentSequential})
-				case "set":
-					_, err = cl.Set(rctx, ns+"/x", payload, warren.AnyVersion)
-				case "get":
-					_, _, err = cl.Get(rctx, ns+"/x")
-				case "multi":
-					_, err = cl.Multi(rctx, cl.CheckOp(ns, 0), cl.SetOp(ns+"/x", payload, warren.AnyVersion), cl.SetOp(ns+"/x", payload, warren.AnyVersion))
-				}
-				cancel()
-				if err != nil {
-					failed.Add(1)
-				}
-			}
-		}(i)
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d of %d operations failed", f, b.N)
-	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+	benchload.Run(b, clients, "operations", func(w int, _ int64) error {
+		cl := coords[w]
+		ns := fmt.Sprintf("/bench%d", w)
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		var err error
+		switch op {
+		case "create":
+			_, _, err = cl.Create(rctx, ns+"/seq-", payload, warren.CreateOptions{Mode: warren.ModePersistentSequential})
+		case "set":
+			_, err = cl.Set(rctx, ns+"/x", payload, warren.AnyVersion)
+		case "get":
+			_, _, err = cl.Get(rctx, ns+"/x")
+		case "multi":
+			_, err = cl.Multi(rctx, cl.CheckOp(ns, 0), cl.SetOp(ns+"/x", payload, warren.AnyVersion), cl.SetOp(ns+"/x", payload, warren.AnyVersion))
+		}
+		return err
+	})
 }

@@ -3,13 +3,12 @@ package consensus
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/warrenhq/warren/consensus/fsm"
 	"github.com/warrenhq/warren/consensus/fsm/state"
+	"github.com/warrenhq/warren/internal/benchload"
 )
 
 // benchCluster starts three hosts in this process, each with its own
@@ -99,32 +98,18 @@ func BenchmarkReplicatedWriteShards(b *testing.B) {
 // write fails the benchmark.
 func runWriters(b *testing.B, writers int, target func(w int) (*Host, uint64)) {
 	payload := make([]byte, 100)
-	b.ReportAllocs()
-	b.ResetTimer()
-	var next, failed atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			h, shard := target(w)
-			for next.Add(1) <= int64(b.N) {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				op := state.EncodePut(state.Put{Grain: "bench", Key: fmt.Sprint(w), Value: payload, ExpectVersion: -1})
-				r, err := h.Propose(ctx, shard, fsm.Command{Kind: state.Kind, Stamp: time.Now().UnixMilli(), Op: op})
-				cancel()
-				if err != nil || r.Code != fsm.OK {
-					failed.Add(1)
-				}
-			}
-		}(w)
+	hosts, shards := make([]*Host, writers), make([]uint64, writers)
+	for w := range writers {
+		hosts[w], shards[w] = target(w)
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d of %d writes failed", f, b.N)
-	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ops/s")
+	benchload.Run(b, writers, "writes", func(w int, _ int64) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		op := state.EncodePut(state.Put{Grain: "bench", Key: fmt.Sprint(w), Value: payload, ExpectVersion: -1})
+		r, err := hosts[w].Propose(ctx, shards[w], fsm.Command{Kind: state.Kind, Stamp: time.Now().UnixMilli(), Op: op})
+		if err == nil && r.Code != fsm.OK {
+			err = fmt.Errorf("code %d", r.Code)
+		}
+		return err
+	})
 }
