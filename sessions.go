@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/warrenhq/warren/actors"
+	"github.com/warrenhq/warren/consensus"
 	"github.com/warrenhq/warren/consensus/fsm"
 	"github.com/warrenhq/warren/consensus/fsm/state"
 	"github.com/warrenhq/warren/consensus/fsm/znode"
@@ -235,7 +236,7 @@ func (m *sessionManager) loadLedShards() {
 // the takeover, so clients have time to find the shard again after it
 // was without a quorum. Caller holds m.mu.
 func (m *sessionManager) heardSince(shard uint64, now time.Time) time.Time {
-	minElection := 10 * time.Duration(m.n.cfg.RTTMillis) * time.Millisecond
+	minElection := consensus.ElectionRTT * time.Duration(m.n.cfg.RTTMillis) * time.Millisecond
 	fallback := now.Add(-minElection)
 	seen, ok := m.mu.led[shard]
 	if !ok {

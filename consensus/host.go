@@ -237,6 +237,14 @@ func nodeHostConfig(cfg Config, h *Host, logdbShards uint64) config.NodeHostConf
 	}
 }
 
+// ElectionRTT is the minimum election timeout in round trips
+// (Config.RTTMillis): a follower keeps its leader until it has heard
+// nothing from it for between ElectionRTT and twice that.
+const ElectionRTT = 10
+
+// heartbeatRTT is how many round trips pass between a leader's heartbeats.
+const heartbeatRTT = 2
+
 type leaderListener struct{ h *Host }
 
 func (l leaderListener) LeaderUpdated(info raftio.LeaderInfo) {
@@ -302,8 +310,8 @@ func (h *Host) StartShard(shard uint64, initial map[uint64]string, join bool) er
 		// follower misses four heartbeats before it campaigns. A busy
 		// node runs many shards, so heartbeats are most of what an idle
 		// cluster does.
-		ElectionRTT:        10,
-		HeartbeatRTT:       2,
+		ElectionRTT:        ElectionRTT,
+		HeartbeatRTT:       heartbeatRTT,
 		SnapshotEntries:    h.cfg.SnapshotEntries,
 		CompactionOverhead: h.cfg.SnapshotEntries / 2,
 		MaxInMemLogSize:    64 << 20,
