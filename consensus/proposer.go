@@ -179,7 +179,7 @@ func (p *proposer) proposeBatch(batch []*pending) {
 			reply(live, outcome{err: ErrTimeout})
 			return
 		}
-		leader, term, _ := p.h.Leader(p.shard)
+		leading := p.h.IsLeader(p.shard)
 		rs, err := nh.Propose(nh.GetNoOPSession(p.shard), data, timeout)
 		if err != nil {
 			err = mapError(err)
@@ -189,7 +189,7 @@ func (p *proposer) proposeBatch(batch []*pending) {
 			reply(live, outcome{err: fmt.Errorf("consensus: propose to shard %d: %w", p.shard, err)})
 			return
 		}
-		r, err := p.await(rs, leader, term)
+		r, err := p.await(rs, leading)
 		if err != nil {
 			reply(live, outcome{err: err})
 			return
@@ -208,20 +208,22 @@ func (p *proposer) proposeBatch(batch []*pending) {
 	}
 }
 
-// await waits for a proposal's result. A proposal may never be answered
-// when leadership moves while it is in flight: a follower forwards what it
-// proposes to the leader, and a leader that loses its office may leave its
-// entry to a successor that drops it; dragonboat then gives up only at the
-// proposal's timeout. So once the shard's leader or term (as this replica
-// sees them) has differed from those at the proposal for a while
-// (lostLeaderGrace) with no result, await gives up with ErrTimeout: the
-// outcome is unknown, but the caller learns it now rather than at its
+// await waits for a proposal's result. A proposal made by the leader that
+// loses leadership before the result comes may never be answered: if the
+// new leader dropped it, dragonboat's follower only gives up at the
+// proposal's timeout. So once this replica has stopped leading for a
+// while (lostLeaderGrace) with no result, await gives up with ErrTimeout:
+// the outcome is unknown, but the caller learns it now rather than at its
 // deadline.
-func (p *proposer) await(rs *dragonboat.RequestState, leader, term uint64) (dragonboat.RequestResult, error) {
-	t := time.NewTicker(leaderCheckInterval)
-	defer t.Stop()
+func (p *proposer) await(rs *dragonboat.RequestState, leading bool) (dragonboat.RequestResult, error) {
+	var tick <-chan time.Time
+	if leading {
+		t := time.NewTicker(leaderCheckInterval)
+		defer t.Stop()
+		tick = t.C
+	}
 	grace := max(20*time.Duration(p.h.cfg.RTTMillis)*time.Millisecond, lostLeaderGrace)
-	var moved time.Time
+	var lost time.Time
 	for {
 		select {
 		case r := <-rs.ResultC():
@@ -229,15 +231,14 @@ func (p *proposer) await(rs *dragonboat.RequestState, leader, term uint64) (drag
 		case <-p.done:
 			// Proposed but not known to be applied: the outcome is unknown.
 			return dragonboat.RequestResult{}, fmt.Errorf("%w: replica stopped with the proposal in flight", ErrTimeout)
-		case now := <-t.C:
-			l, tm, ok := p.h.Leader(p.shard)
+		case now := <-tick:
 			switch {
-			case ok && l == leader && tm == term:
-				moved = time.Time{}
-			case moved.IsZero():
-				moved = now
-			case now.Sub(moved) >= grace:
-				return dragonboat.RequestResult{}, fmt.Errorf("%w: shard %d changed leader with the proposal in flight", ErrTimeout, p.shard)
+			case p.h.IsLeader(p.shard):
+				lost = time.Time{}
+			case lost.IsZero():
+				lost = now
+			case now.Sub(lost) >= grace:
+				return dragonboat.RequestResult{}, fmt.Errorf("%w: shard %d lost its leader here with the proposal in flight", ErrTimeout, p.shard)
 			}
 		}
 	}
